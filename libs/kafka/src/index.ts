@@ -4,3 +4,4 @@ export * from './client.ts';
 export * from './topics/names.ts';
 export * from './topics/catalog.ts';
 export * from './topics/provision.ts';
+export * from './topics/wait-for-topics.ts';

@@ -5,6 +5,7 @@ import {
   ensureTopics,
   provisionTopics,
   TopicMismatchError,
+  waitForTopics,
 } from '../src/index.ts';
 
 describe('topic provisioning against the real broker', () => {
@@ -55,7 +56,7 @@ describe('topic provisioning against the real broker', () => {
   it('reports a topic with fewer partitions or another config as a mismatch instead of accepting it', async () => {
     const { topics, names } = catalog();
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: [
         { topic: names.jobs, numPartitions: 1, replicationFactor: 1 },
         {
@@ -66,6 +67,7 @@ describe('topic provisioning against the real broker', () => {
         },
       ],
     });
+    await waitForTopics(admin, [names.jobs, names.results]);
     const report = await provisionTopics(admin, topics);
     expect(report.mismatches).toEqual(
       expect.arrayContaining([

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { waitForTopics } from '@claude-pipeline/kafka';
 import { uniqueName } from './names.ts';
 import { workspaceRoot } from './workspace.ts';
 
@@ -108,7 +109,7 @@ export async function createTestTopic(
 ): Promise<string> {
   const topic = uniqueName(prefix);
   await admin.createTopics({
-    waitForLeaders: true,
+    waitForLeaders: false,
     topics: [
       {
         topic,
@@ -118,5 +119,6 @@ export async function createTestTopic(
       },
     ],
   });
+  await waitForTopics(admin, [topic]);
   return topic;
 }

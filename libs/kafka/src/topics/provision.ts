@@ -1,6 +1,11 @@
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
 import { TopicMismatchError, type TopicMismatch } from '../errors.ts';
 import type { TopicSpec } from './catalog.ts';
+import { waitForTopics } from './wait-for-topics.ts';
+
+// kafkajs is CommonJS and builds its exports with a spread, which Node's CJS named-export
+// detection cannot see: take the enums from the default export.
+const { ConfigResourceTypes } = kafkajs;
 
 export interface ProvisionReport {
   created: string[];
@@ -30,7 +35,7 @@ export async function provisionTopics(
 
   if (missing.length > 0 && !options.dryRun) {
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((s) => ({
         topic: s.name,
         numPartitions: s.partitions,
@@ -38,6 +43,10 @@ export async function provisionTopics(
         configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
       })),
     });
+    await waitForTopics(
+      admin,
+      missing.map((s) => s.name),
+    );
     report.created.push(...missing.map((s) => s.name));
   } else if (options.dryRun) {
     report.mismatches.push(...missing.map((s) => ({ topic: s.name, problem: 'missing' })));

@@ -1,0 +1,44 @@
+/**
+ * `npm start` as a newcomer runs it: it brings up the infrastructure, lists the topics, says
+ * what runs and what does not, and stops on Ctrl-C (SIGINT) without stopping what it did not
+ * start.
+ */
+import { spawn } from 'node:child_process';
+import { waitFor, workspaceRoot } from '@claude-pipeline/testing';
+
+it('prints the ready banner with the broker and every topic, and stops cleanly on SIGINT', async () => {
+  const root = workspaceRoot();
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: false,
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+  try {
+    await waitFor(() => output.includes('Press Ctrl-C to stop.'), {
+      timeoutMs: 240_000,
+      description: `the ready banner; output so far:\n${output}`,
+    });
+    expect(output).toMatch(/Kafka\s+127\.0\.0\.1:9092/);
+    for (const topic of [
+      'pipeline.events',
+      'pipeline.jobs',
+      'pipeline.results',
+      'pipeline.notifier.dlq',
+    ]) {
+      expect(output).toContain(topic);
+    }
+    expect(output).toMatch(/query API http:\/\/127\.0\.0\.1:16686/);
+    // Nothing that does not run is announced as running.
+    expect(output).toContain('Services   none yet');
+  } finally {
+    // npm forwards SIGINT to the script, as a terminal's Ctrl-C would reach the whole group.
+    child.kill('SIGINT');
+  }
+  expect(await exited).toBe(0);
+  expect(output).toContain('[stack] stopped');
+}, 300_000);
