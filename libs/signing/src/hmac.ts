@@ -1,0 +1,42 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** HMAC over the concatenation of `parts`; strings are taken as UTF-8, bytes as they are. */
+export function hmac(
+  algorithm: string,
+  key: Buffer,
+  parts: readonly (string | Uint8Array)[],
+): Buffer {
+  const mac = createHmac(algorithm, key);
+  for (const part of parts) mac.update(part);
+  return mac.digest();
+}
+
+/**
+ * Constant-time equality of an expected encoded digest and a received candidate.
+ * `timingSafeEqual` needs equal lengths. The expected length is public (fixed by the algorithm
+ * and encoding), so a length mismatch reveals nothing, but we still spend one comparison on it so
+ * that every call does the same work.
+ */
+export function safeEqual(expected: string, candidate: string): boolean {
+  const a = Buffer.from(expected, 'utf8');
+  const b = Buffer.from(candidate, 'utf8');
+  if (a.length !== b.length) {
+    timingSafeEqual(a, a);
+    return false;
+  }
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * Index of the first expected digest (one per secret) that some candidate equals, or -1.
+ * Compares every pair without stopping early, so timing does not tell which secret matched.
+ */
+export function matchingSecret(expected: readonly string[], candidates: readonly string[]): number {
+  let found = -1;
+  expected.forEach((digest, index) => {
+    for (const candidate of candidates) {
+      if (safeEqual(digest, candidate) && found === -1) found = index;
+    }
+  });
+  return found;
+}
