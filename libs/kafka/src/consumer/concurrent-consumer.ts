@@ -1,0 +1,426 @@
+import { context, SpanKind, SpanStatusCode, trace, type Context } from '@opentelemetry/api';
+import type {
+  Consumer,
+  ConsumerConfig,
+  EachBatchPayload,
+  IHeaders,
+  Kafka,
+  KafkaMessage,
+} from 'kafkajs';
+import { PipelineKafkaError } from '../errors.ts';
+import { extractTraceContext } from '../tracing.ts';
+import { PartitionTracker } from './partition-tracker.ts';
+
+/**
+ * A consumer with many messages in flight per partition. kafkajs' `eachMessage` runs one
+ * message at a time per partition; here `eachBatch` hands messages to handlers without
+ * awaiting them, up to `maxInFlight` at once, and:
+ * - commits each partition only up to its first unfinished message (PartitionTracker), so a
+ *   crash replays at most what was in flight and loses nothing;
+ * - pauses a partition's fetch when the in-flight limit is reached (backpressure) and resumes
+ *   it when handlers finish; unfetched-but-undispatched messages are fetched again on resume;
+ * - never commits for a partition it no longer owns: kafkajs has no revoke listener, so every
+ *   GROUP_JOIN starts a new generation and finishing handlers of an older one commit nothing
+ *   (their records are replayed by the new owner, bounded by the in-flight limit);
+ * - optionally keeps per-key order (messages with the same key run one after another);
+ * - can hold a partition until its head record is due (`notBefore`), for retry stages: the
+ *   partition is paused and resumed by a timer — no sleeping handler, no busy polling, and the
+ *   other partitions are not blocked;
+ * - continues each message's own trace (a CONSUMER span child of its `traceparent`);
+ * - drains on stop: no new dispatch, waits for handlers (bounded), commits, disconnects.
+ */
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+  timestamp: string;
+  /** The trace context this record carried (parent of the processing span). */
+  traceContext: Context;
+}
+
+export type RecordHandler = (record: ConsumedRecord) => Promise<void>;
+
+/** A handler error that must stop consumption (e.g. the Claude account is unusable). */
+export class ConsumerHaltError extends PipelineKafkaError {}
+
+export interface ConcurrentConsumerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: readonly string[];
+  handler: RecordHandler;
+  /**
+   * Messages in flight per partition, counted from the first unfinished one: the window that a
+   * crash can replay, so it also bounds duplicates. Default 100.
+   */
+  maxInFlight?: number;
+  /** Run messages with the same key one after another. Default false. */
+  perKeyOrdering?: boolean;
+  /** Epoch ms before which a record must not be handled (retry stages); undefined = now. */
+  notBefore?: (message: KafkaMessage, topic: string) => number | undefined;
+  /** How often finished offsets are committed (ms). Default 200. */
+  commitIntervalMs?: number;
+  fromBeginning?: boolean;
+  /**
+   * When a partition's window is full, how long to wait for a slot before pausing its fetch
+   * (ms). Default 1000.
+   */
+  backpressureHoldMs?: number;
+  /** Partitions whose batches kafkajs hands over at once. Default 4. */
+  partitionsConsumedConcurrently?: number;
+  /** Passed to kafkajs (sessionTimeout, heartbeatInterval, ...). */
+  consumerConfig?: Partial<ConsumerConfig>;
+  /** Called when a handler throws (after which the message is retried in place). */
+  onHandlerError?: (record: ConsumedRecord, error: unknown) => void;
+  /** Called when a handler throws ConsumerHaltError: consumption is paused everywhere. */
+  onHalt?: (error: ConsumerHaltError) => void;
+  now?: () => number;
+}
+
+export interface ConcurrentConsumer {
+  start(): Promise<void>;
+  /** Drains: stops dispatching, waits up to `timeoutMs` for handlers, commits, disconnects. */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+  /** Disconnects at once without waiting or committing, as a crash would (tests, fatal exits). */
+  abort(): Promise<void>;
+  /** Resumes after a halt. */
+  resume(): void;
+  readonly inFlight: number;
+  readonly halted: boolean;
+  /** The underlying kafkajs consumer (events, describeGroup...). */
+  readonly consumer: Consumer;
+}
+
+const tracer = () => trace.getTracer('@claude-pipeline/kafka');
+
+export function createConcurrentConsumer(options: ConcurrentConsumerOptions): ConcurrentConsumer {
+  const maxInFlight = options.maxInFlight ?? 100;
+  const commitIntervalMs = options.commitIntervalMs ?? 200;
+  const now = options.now ?? Date.now;
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
+    throw new PipelineKafkaError(`maxInFlight must be an integer >= 1, got ${maxInFlight}`);
+  }
+  const consumer = options.kafka.consumer({
+    groupId: options.groupId,
+    readUncommitted: false,
+    // kafkajs waits up to 5 s by default on a fetch that finds nothing, and a resumed
+    // partition is fetched only after that wait: keep it short (Java's fetch.max.wait.ms).
+    maxWaitTimeInMs: 500,
+    ...options.consumerConfig,
+  });
+
+  let generation = 0;
+  const trackers = new Map<string, PartitionTracker>();
+  let inFlight = 0;
+  let stopping = false;
+  let stopped = false;
+  let halted = false;
+  let commitTimer: NodeJS.Timeout | undefined;
+  let committing: Promise<void> = Promise.resolve();
+  const slotWaiters: (() => void)[] = [];
+  /** Partitions paused for backpressure, resumed when slots free up. */
+  const pausedForLimit = new Map<string, { topic: string; partition: number }>();
+  /** Partitions paused until their head record is due. */
+  const dueTimers = new Map<string, { timer: NodeJS.Timeout; topic: string; partition: number }>();
+  const keyTails = new Map<string, Promise<void>>();
+
+  const id = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    // A new generation: whatever was assigned before may be gone or replayed from the last
+    // commit. Old trackers stop committing; in-flight handlers of theirs just finish.
+    generation += 1;
+    trackers.clear();
+    // Partitions we paused stay paused in kafkajs across a rebalance: resume them, their head
+    // records are fetched again and the gates re-checked.
+    const paused = [...pausedForLimit.values()];
+    for (const [key, { timer, topic, partition }] of dueTimers) {
+      clearTimeout(timer);
+      dueTimers.delete(key);
+      paused.push({ topic, partition });
+    }
+    dueTimers.clear();
+    pausedForLimit.clear();
+    if (!halted && !stopping && paused.length > 0) {
+      consumer.resume(paused.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+    }
+  });
+
+  const tracker = (topic: string, partition: number) => {
+    const key = id(topic, partition);
+    let t = trackers.get(key);
+    if (!t) {
+      t = new PartitionTracker(topic, partition, generation);
+      trackers.set(key, t);
+    }
+    return t;
+  };
+
+  function scheduleCommit(): void {
+    if (commitTimer || stopping || stopped) return;
+    commitTimer = setTimeout(() => {
+      commitTimer = undefined;
+      void commitNow();
+    }, commitIntervalMs);
+  }
+
+  function commitNow(): Promise<void> {
+    committing = committing.then(async () => {
+      if (stopped) return;
+      const offsets = [];
+      for (const t of trackers.values()) {
+        const offset = t.pendingCommit();
+        if (offset !== undefined && t.generation === generation) {
+          offsets.push({
+            topic: t.topic,
+            partition: t.partition,
+            offset: String(offset),
+            tracker: t,
+          });
+        }
+      }
+      if (offsets.length === 0) return;
+      try {
+        await consumer.commitOffsets(offsets.map(({ tracker: _t, ...o }) => o));
+        for (const o of offsets) o.tracker.markCommitted(Number(o.offset));
+      } catch {
+        // Rebalancing or broker away: the offsets stay pending and are committed next time
+        // (or replayed by the next owner — never lost).
+        scheduleCommit();
+      }
+    });
+    return committing;
+  }
+
+  /** Resume threshold: a little below the limit, so fetch is not toggled per message. */
+  const resumeBelow = Math.max(1, Math.floor(maxInFlight * 0.9));
+
+  /** Waiters for a partition's window to drop below the limit. */
+  const windowWaiters = new Map<PartitionTracker, () => void>();
+  const holdMs = options.backpressureHoldMs ?? 1000;
+
+  function windowShrinks(t: PartitionTracker, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        windowWaiters.delete(t);
+        resolve(false);
+      }, timeoutMs);
+      windowWaiters.set(t, () => {
+        clearTimeout(timer);
+        windowWaiters.delete(t);
+        resolve(true);
+      });
+    });
+  }
+
+  function releaseSlot(t: PartitionTracker): void {
+    inFlight -= 1;
+    slotWaiters.shift()?.();
+    if (t.inFlight < maxInFlight) windowWaiters.get(t)?.();
+    const key = id(t.topic, t.partition);
+    if (
+      t.generation === generation &&
+      t.inFlight < resumeBelow &&
+      pausedForLimit.has(key) &&
+      !stopping &&
+      !halted
+    ) {
+      pausedForLimit.delete(key);
+      consumer.resume([{ topic: t.topic, partitions: [t.partition] }]);
+    }
+  }
+
+  async function handle(record: ConsumedRecord): Promise<void> {
+    const span = tracer().startSpan(
+      `${record.topic} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': record.topic,
+          'messaging.destination.partition.id': String(record.partition),
+          'messaging.kafka.offset': Number(record.offset),
+          'messaging.consumer.group.name': options.groupId,
+        },
+      },
+      record.traceContext,
+    );
+    const ctx = trace.setSpan(record.traceContext, span);
+    let backoffMs = 100;
+    try {
+      for (;;) {
+        try {
+          await context.with(ctx, () => options.handler(record));
+          return;
+        } catch (error) {
+          if (error instanceof ConsumerHaltError) {
+            halt(error);
+            throw error;
+          }
+          span.recordException(error as Error);
+          options.onHandlerError?.(record, error);
+          if (stopping) throw error;
+          // The handler (and its retry chain) failed to settle the record, e.g. Kafka is
+          // unreachable: retry in place with backoff; the partition's commit waits for it.
+          await new Promise((resolve) => setTimeout(resolve, backoffMs));
+          backoffMs = Math.min(backoffMs * 2, 30_000);
+        }
+      }
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  function halt(error: ConsumerHaltError): void {
+    if (halted) return;
+    halted = true;
+    consumer.pause(options.topics.map((topic) => ({ topic })));
+    options.onHalt?.(error);
+  }
+
+  function dispatch(record: ConsumedRecord, t: PartitionTracker): void {
+    inFlight += 1;
+    const offset = Number(record.offset);
+    t.dispatched(offset);
+    const run = () => handle(record);
+    let task: Promise<void>;
+    const key =
+      options.perKeyOrdering && record.key
+        ? `${record.topic}\u0000${record.key.toString('latin1')}`
+        : undefined;
+    if (key) {
+      const previous = keyTails.get(key) ?? Promise.resolve();
+      task = previous.then(run, run);
+      keyTails.set(key, task);
+    } else {
+      task = run();
+    }
+    task
+      .then(
+        () => {
+          t.finished(offset);
+          scheduleCommit();
+        },
+        () => {
+          // Halted or stopping: the record stays uncommitted and will be consumed again.
+        },
+      )
+      .finally(() => {
+        if (key && keyTails.get(key) === task) keyTails.delete(key);
+        releaseSlot(t);
+      });
+  }
+
+  async function eachBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const t = tracker(topic, partition);
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || stopping || halted || t.generation !== generation) return;
+      const due = options.notBefore?.(message, topic);
+      if (due !== undefined && due > now()) {
+        // Hold this partition until its head record is due; it is fetched again on resume.
+        consumer.pause([{ topic, partitions: [partition] }]);
+        const key = id(topic, partition);
+        clearTimeout(dueTimers.get(key)?.timer);
+        const timer = setTimeout(() => {
+          dueTimers.delete(key);
+          if (!stopping && !halted) consumer.resume([{ topic, partitions: [partition] }]);
+        }, due - now());
+        dueTimers.set(key, { timer, topic, partition });
+        return;
+      }
+      if (t.inFlight >= maxInFlight) {
+        // Backpressure. Usually a slot frees within moments: wait for it here (the batch is
+        // already fetched). If the window stays full (a slow head record), stop fetching this
+        // partition until it shrinks, so no other work queues up behind it.
+        const freed = await windowShrinks(t, holdMs);
+        if (!isRunning() || isStale() || stopping || halted || t.generation !== generation) return;
+        if (!freed) {
+          consumer.pause([{ topic, partitions: [partition] }]);
+          pausedForLimit.set(id(topic, partition), { topic, partition });
+          return;
+        }
+        await heartbeat();
+      }
+      dispatch(
+        {
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key ?? null,
+          value: message.value ?? null,
+          headers: message.headers ?? {},
+          timestamp: message.timestamp,
+          traceContext: extractTraceContext(message.headers),
+        },
+        t,
+      );
+      resolveOffset(message.offset);
+    }
+    await heartbeat();
+  }
+
+  return {
+    consumer,
+    get inFlight() {
+      return inFlight;
+    },
+    get halted() {
+      return halted;
+    },
+    async start() {
+      await consumer.connect();
+      for (const topic of options.topics) {
+        await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+      }
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
+        eachBatch,
+      });
+    },
+    resume() {
+      if (!halted) return;
+      halted = false;
+      consumer.resume(options.topics.map((topic) => ({ topic })));
+    },
+    async stop({ timeoutMs = 30_000 } = {}) {
+      stopping = true;
+      for (const { timer } of dueTimers.values()) clearTimeout(timer);
+      dueTimers.clear();
+      consumer.pause(options.topics.map((topic) => ({ topic })));
+      const deadline = now() + timeoutMs;
+      while (inFlight > 0 && now() < deadline) {
+        await new Promise<void>((resolve) => {
+          slotWaiters.push(resolve);
+          setTimeout(resolve, 100);
+        });
+      }
+      if (commitTimer) clearTimeout(commitTimer);
+      commitTimer = undefined;
+      await commitNow();
+      stopped = true;
+      await consumer.disconnect();
+    },
+    async abort() {
+      stopping = true;
+      stopped = true;
+      if (commitTimer) clearTimeout(commitTimer);
+      for (const { timer } of dueTimers.values()) clearTimeout(timer);
+      await consumer.disconnect();
+    },
+  };
+}
