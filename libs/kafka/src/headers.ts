@@ -1,3 +1,4 @@
+import { DLQ_HEADERS, HEADERS, RETRY_HEADERS } from '@claude-pipeline/schemas';
 import type { IHeaders } from 'kafkajs';
 
 /**
@@ -5,40 +6,45 @@ import type { IHeaders } from 'kafkajs';
  * CloudEvents Kafka protocol binding, binary mode: attributes are `ce_`-prefixed headers and
  * the record value is the event data.
  */
+/**
+ * Names shared with other teams live in `@claude-pipeline/schemas` (they are part of the
+ * published contract); this file adds the runtime's own and the helpers.
+ */
 export const CE = {
-  specversion: 'ce_specversion',
-  id: 'ce_id',
-  source: 'ce_source',
-  type: 'ce_type',
-  time: 'ce_time',
+  specversion: HEADERS.ceSpecVersion,
+  id: HEADERS.ceId,
+  source: HEADERS.ceSource,
+  type: HEADERS.ceType,
+  time: HEADERS.ceTime,
   subject: 'ce_subject',
-  contentType: 'content-type',
+  contentType: HEADERS.contentType,
 } as const;
 
-export const TRACEPARENT = 'traceparent';
-export const TRACESTATE = 'tracestate';
-export const CORRELATION_ID = 'correlation-id';
+export const TRACEPARENT = HEADERS.traceparent;
+export const TRACESTATE = HEADERS.tracestate;
+export const CORRELATION_ID = HEADERS.correlationId;
 
 /** Added to a record sent to a retry stage. */
 export const RETRY = {
-  attempt: 'pipeline-attempt',
+  /** Transient attempts spent (1 on the first retry; a throttled deferral spends none). */
+  attempt: RETRY_HEADERS.attempt,
   /** Epoch ms before which the record must not be processed. */
-  notBefore: 'pipeline-not-before',
+  notBefore: RETRY_HEADERS.notBefore,
   stage: 'pipeline-retry-stage',
-  originalTopic: 'pipeline-original-topic',
-  originalPartition: 'pipeline-original-partition',
-  originalOffset: 'pipeline-original-offset',
+  originalTopic: RETRY_HEADERS.originalTopic,
+  originalPartition: RETRY_HEADERS.originalPartition,
+  originalOffset: RETRY_HEADERS.originalOffset,
   /** Epoch ms of the first failure. */
-  firstFailureAt: 'pipeline-first-failure-at',
+  firstFailureAt: RETRY_HEADERS.firstFailureTime,
 } as const;
 
 /** Added to a dead-lettered record. */
 export const DLQ = {
-  errorClass: 'pipeline-error-class',
-  errorMessage: 'pipeline-error-message',
-  retriable: 'pipeline-error-retriable',
+  errorClass: DLQ_HEADERS.errorClass,
+  errorMessage: DLQ_HEADERS.errorMessage,
+  retriable: DLQ_HEADERS.errorRetriable,
   /** Where it died: `source` or `retry.<n>`. */
-  stage: 'pipeline-error-stage',
+  stage: DLQ_HEADERS.errorStage,
   /** Epoch ms at which it was dead-lettered. */
   failedAt: 'pipeline-failed-at',
   /** Consumer group (service) that dead-lettered it. */

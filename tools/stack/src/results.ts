@@ -8,15 +8,28 @@ export interface TestTotals {
   files: number;
 }
 
-interface JestJson {
+export interface JestJson {
   numPassedTests: number;
   numFailedTests: number;
   numRuntimeErrorTestSuites?: number;
 }
 
+/** Adds up Jest `--json` results. */
+export function sumTestResults(results: readonly JestJson[]): TestTotals {
+  return results.reduce<TestTotals>(
+    (t, r) => ({
+      passed: t.passed + r.numPassedTests,
+      failed: t.failed + r.numFailedTests,
+      suitesFailedToRun: t.suitesFailedToRun + (r.numRuntimeErrorTestSuites ?? 0),
+      files: t.files + 1,
+    }),
+    { passed: 0, failed: 0, suitesFailedToRun: 0, files: 0 },
+  );
+}
+
 /** Sums the Jest `--json` result files `<project>/.test-results/*.json` of every project. */
 export function collectTestTotals(root: string, groups = ['apps', 'libs', 'tools']): TestTotals {
-  const totals: TestTotals = { passed: 0, failed: 0, suitesFailedToRun: 0, files: 0 };
+  const results: JestJson[] = [];
   for (const group of groups) {
     const groupDir = join(root, group);
     if (!existsSync(groupDir)) continue;
@@ -24,13 +37,9 @@ export function collectTestTotals(root: string, groups = ['apps', 'libs', 'tools
       const dir = join(groupDir, project, '.test-results');
       if (!existsSync(dir)) continue;
       for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
-        const json = JSON.parse(readFileSync(join(dir, file), 'utf8')) as JestJson;
-        totals.passed += json.numPassedTests;
-        totals.failed += json.numFailedTests;
-        totals.suitesFailedToRun += json.numRuntimeErrorTestSuites ?? 0;
-        totals.files += 1;
+        results.push(JSON.parse(readFileSync(join(dir, file), 'utf8')) as JestJson);
       }
     }
   }
-  return totals;
+  return sumTestResults(results);
 }
