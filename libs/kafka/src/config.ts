@@ -12,17 +12,27 @@ const bool = z
 
 const positiveInt = z.coerce.number().int().positive();
 
+/**
+ * The local broker of `npm start`/`npm test`: 127.0.0.1 on KAFKA_PORT (default 9092), used when
+ * KAFKA_BROKERS is not set.
+ */
+export function localBroker(env: NodeJS.ProcessEnv = process.env): string {
+  return `127.0.0.1:${env['KAFKA_PORT'] ?? '9092'}`;
+}
+
 export const kafkaEnvSchema = z
   .object({
     KAFKA_BROKERS: z
       .string()
-      .default('127.0.0.1:9092')
+      .optional()
+      .transform((s) => s ?? '')
       .transform((s) =>
         s
           .split(',')
           .map((b) => b.trim())
           .filter(Boolean),
       )
+      .transform((list) => (list.length > 0 ? list : [localBroker()]))
       .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')).min(1)),
     KAFKA_CLIENT_ID: z.string().min(1).optional(),
     KAFKA_TOPIC_PREFIX: z.string().default('pipeline'),

@@ -3,14 +3,14 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { waitForTopics } from '@claude-pipeline/kafka';
+import { localBroker, waitForTopics } from '@claude-pipeline/kafka';
 import { uniqueName } from './names.ts';
 import { workspaceRoot } from './workspace.ts';
 
 const run = promisify(execFile);
 
 /** The shared local broker that `npm test` and `npm start` use. */
-export const LOCAL_BROKERS = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
+export const LOCAL_BROKERS = (process.env['KAFKA_BROKERS'] ?? localBroker()).split(',');
 
 function script(name: 'start.sh' | 'stop.sh'): string {
   return join(workspaceRoot(), 'deploy/local/kafka', name);

@@ -4,6 +4,7 @@
  * start.
  */
 import { spawn } from 'node:child_process';
+import { localBroker } from '@claude-pipeline/kafka';
 import { waitFor, workspaceRoot } from '@claude-pipeline/testing';
 
 it('prints the ready banner with the broker and every topic, and stops cleanly on SIGINT', async () => {
@@ -26,7 +27,7 @@ it('prints the ready banner with the broker and every topic, and stops cleanly o
       timeoutMs: 240_000,
       description: `the ready banner; output so far:\n${output}`,
     });
-    expect(output).toMatch(/Kafka\s+127\.0\.0\.1:9092/);
+    expect(output).toContain(`Kafka      ${localBroker()}`);
     for (const topic of [
       'pipeline.events',
       'pipeline.jobs',
@@ -35,7 +36,9 @@ it('prints the ready banner with the broker and every topic, and stops cleanly o
     ]) {
       expect(output).toContain(topic);
     }
-    expect(output).toMatch(/query API http:\/\/127\.0\.0\.1:16686/);
+    expect(output).toContain(
+      `query API http://127.0.0.1:${process.env['JAEGER_QUERY_PORT'] ?? '16686'}`,
+    );
     // Nothing that does not run is announced as running.
     expect(output).toContain('Services   none yet');
   } finally {

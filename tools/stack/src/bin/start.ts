@@ -4,6 +4,7 @@
  * things are, and on Ctrl-C stops everything it started. It prints the ready banner only once
  * every part has answered its readiness check.
  */
+import { localBroker } from '@claude-pipeline/kafka';
 import { down, up, type Part } from '../infra.ts';
 import { SERVICES } from '../services.ts';
 
@@ -35,7 +36,7 @@ process.on('SIGTERM', () => void shutdown(0));
 try {
   const result = await up();
   started = result.started;
-  const brokers = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
+  const brokers = process.env['KAFKA_BROKERS'] ?? localBroker();
   const width = Math.max(...result.catalog.topics.map((t) => t.name.length));
   const lines = [
     '',
