@@ -13,3 +13,4 @@ export * from './consumer/partition-tracker.ts';
 export * from './consumer/concurrent-consumer.ts';
 export * from './retry/policy.ts';
 export * from './retry/retry-chain.ts';
+export * from './dlq/redrive.ts';

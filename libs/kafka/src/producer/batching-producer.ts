@@ -135,37 +135,17 @@ export function createBatchingProducer(options: BatchingProducerOptions): Batchi
       return queue.length;
     },
     send(record) {
-      // One PRODUCER span per record, child of the caller's context; the record carries it.
-      const span = tracer().startSpan(
-        `${record.topic} publish`,
-        {
-          kind: SpanKind.PRODUCER,
-          attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': record.topic },
-        },
-        context.active(),
-      );
-      const headers = injectTraceContext(
-        { ...(record.headers ?? {}) },
-        trace.setSpan(context.active(), span),
-      );
-      const message: Message = {
-        key: record.key ?? null,
-        value: record.value,
-        headers,
-        ...(record.partition === undefined ? {} : { partition: record.partition }),
-      };
+      const { message, end } = tracedMessage(record);
       return new Promise<RecordMetadata>((resolve, reject) => {
         queue.push({
           record,
           message,
           resolve: (meta) => {
-            span.end();
+            end();
             resolve(meta);
           },
           reject: (error) => {
-            span.recordException(error as Error);
-            span.setStatus({ code: SpanStatusCode.ERROR });
-            span.end();
+            end(error);
             reject(error);
           },
         });
@@ -192,4 +172,45 @@ const RECORD_SPECIFIC = new Set([
 function isRecordSpecific(error: unknown): boolean {
   const type = (error as { type?: unknown; cause?: { type?: unknown } }).type;
   return typeof type === 'string' && RECORD_SPECIFIC.has(type);
+}
+
+export interface TracedMessage {
+  message: Message;
+  /** Ends the record's PRODUCER span (with the error, if the send failed). */
+  end(error?: unknown): void;
+}
+
+/**
+ * A kafkajs message for `record` that carries the trace context of the CALLER: a PRODUCER span
+ * is started as a child of the active context now, and its context goes into the headers. Use
+ * it for every record that shares a request or a transaction with records of other traces.
+ */
+export function tracedMessage(record: OutgoingRecord): TracedMessage {
+  const span = tracer().startSpan(
+    `${record.topic} publish`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': record.topic },
+    },
+    context.active(),
+  );
+  const headers = injectTraceContext(
+    { ...(record.headers ?? {}) },
+    trace.setSpan(context.active(), span),
+  );
+  return {
+    message: {
+      key: record.key ?? null,
+      value: record.value,
+      headers,
+      ...(record.partition === undefined ? {} : { partition: record.partition }),
+    },
+    end(error?: unknown) {
+      if (error !== undefined) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      span.end();
+    },
+  };
 }
