@@ -72,7 +72,10 @@ describe('retry chain and DLQ (real broker)', () => {
       },
     });
     try {
-      await waitFor(() => records.length >= count, { timeoutMs: 20_000, description: `${count} records on ${topic}` });
+      await waitFor(() => records.length >= count, {
+        timeoutMs: 20_000,
+        description: `${count} records on ${topic}`,
+      });
     } finally {
       await consumer.disconnect();
     }
@@ -93,7 +96,11 @@ describe('retry chain and DLQ (real broker)', () => {
       handler: async (record: ConsumedRecord) => {
         const key = record.key!.toString();
         const list = attempts.get(key) ?? [];
-        list.push({ at: Date.now(), topic: record.topic, attemptHeader: headerString(record.headers, RETRY.attempt) });
+        list.push({
+          at: Date.now(),
+          topic: record.topic,
+          attemptHeader: headerString(record.headers, RETRY.attempt),
+        });
         attempts.set(key, list);
         let body: { kind: string };
         try {
@@ -120,7 +127,11 @@ describe('retry chain and DLQ (real broker)', () => {
     });
     consumers.push(consumer);
 
-    const send = (key: string, value: string) => ({ key, value, headers: { 'x-custom': `h-${key}`, 'correlation-id': `c-${key}` } });
+    const send = (key: string, value: string) => ({
+      key,
+      value,
+      headers: { 'x-custom': `h-${key}`, 'correlation-id': `c-${key}` },
+    });
     await raw.send({
       topic: names.jobs,
       acks: -1,
@@ -135,14 +146,21 @@ describe('retry chain and DLQ (real broker)', () => {
     });
     await consumer.start();
 
-    await waitFor(() => succeeded.has('flaky') && succeeded.has('throttled') && succeeded.has('ok'), {
-      timeoutMs: 20_000,
-      description: 'flaky, throttled and ok to succeed',
-    });
+    await waitFor(
+      () => succeeded.has('flaky') && succeeded.has('throttled') && succeeded.has('ok'),
+      {
+        timeoutMs: 20_000,
+        description: 'flaky, throttled and ok to succeed',
+      },
+    );
 
     // A transient failure walks the stages, each no earlier than its delay, with attempt headers.
     const flaky = attempts.get('flaky')!;
-    expect(flaky.map((a) => a.topic)).toEqual([names.jobs, names.retry('claude-worker', 1), names.retry('claude-worker', 2)]);
+    expect(flaky.map((a) => a.topic)).toEqual([
+      names.jobs,
+      names.retry('claude-worker', 1),
+      names.retry('claude-worker', 2),
+    ]);
     expect(flaky.map((a) => a.attemptHeader)).toEqual([undefined, '1', '2']);
     expect(flaky[1]!.at - flaky[0]!.at).toBeGreaterThanOrEqual(stageDelays[0]!);
     expect(flaky[2]!.at - flaky[1]!.at).toBeGreaterThanOrEqual(stageDelays[1]!);
@@ -172,7 +190,11 @@ describe('retry chain and DLQ (real broker)', () => {
       [RETRY.attempt]: '3',
     });
     expect(attempts.get('doomed')).toHaveLength(3);
-    expect(byKey.get('invalid')!.headers).toMatchObject({ [DLQ.errorClass]: 'invalid', [DLQ.stage]: 'source', [DLQ.retriable]: 'false' });
+    expect(byKey.get('invalid')!.headers).toMatchObject({
+      [DLQ.errorClass]: 'invalid',
+      [DLQ.stage]: 'source',
+      [DLQ.retriable]: 'false',
+    });
     expect(attempts.get('invalid')).toHaveLength(1);
     // Poison keeps its exact bytes, and the consumer kept going (ok succeeded after it).
     expect(byKey.get('poison')!.value!.equals(Buffer.from('\u0000\u00ff not json'))).toBe(true);
@@ -205,12 +227,25 @@ describe('retry chain and DLQ (real broker)', () => {
       topic: stageTopic,
       acks: -1,
       messages: [
-        { key: 'late', value: 'x', partition: 0, headers: { [RETRY.notBefore]: String(now + 30_000), [RETRY.attempt]: '1' } },
-        { key: 'due', value: 'y', partition: 1, headers: { [RETRY.notBefore]: String(now), [RETRY.attempt]: '1' } },
+        {
+          key: 'late',
+          value: 'x',
+          partition: 0,
+          headers: { [RETRY.notBefore]: String(now + 30_000), [RETRY.attempt]: '1' },
+        },
+        {
+          key: 'due',
+          value: 'y',
+          partition: 1,
+          headers: { [RETRY.notBefore]: String(now), [RETRY.attempt]: '1' },
+        },
       ],
     });
     const sent = Date.now();
-    await waitFor(() => handled.some((h) => h.key === 'due'), { timeoutMs: 10_000, description: 'the due record' });
+    await waitFor(() => handled.some((h) => h.key === 'due'), {
+      timeoutMs: 10_000,
+      description: 'the due record',
+    });
     expect(handled.find((h) => h.key === 'due')!.at - sent).toBeLessThan(2000);
     expect(handled.some((h) => h.key === 'late')).toBe(false);
   });
