@@ -32,8 +32,7 @@ export const kafkaEnvSchema = z
           .map((b) => b.trim())
           .filter(Boolean),
       )
-      .transform((list) => (list.length > 0 ? list : [localBroker()]))
-      .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')).min(1)),
+      .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port'))),
     KAFKA_CLIENT_ID: z.string().min(1).optional(),
     KAFKA_TOPIC_PREFIX: z.string().default('pipeline'),
     KAFKA_TOPIC_PARTITIONS: positiveInt.optional(),
@@ -105,7 +104,7 @@ export function kafkaSettingsFromEnv(
     }
   }
   return {
-    brokers: e.KAFKA_BROKERS,
+    brokers: e.KAFKA_BROKERS.length > 0 ? e.KAFKA_BROKERS : [localBroker(env)],
     clientId: e.KAFKA_CLIENT_ID ?? defaults.clientId,
     topicPrefix: e.KAFKA_TOPIC_PREFIX,
     ...(e.KAFKA_TOPIC_PARTITIONS === undefined ? {} : { partitions: e.KAFKA_TOPIC_PARTITIONS }),

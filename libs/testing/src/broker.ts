@@ -3,14 +3,18 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { localBroker, waitForTopics } from '@claude-pipeline/kafka';
 import { uniqueName } from './names.ts';
+import { waitFor } from './wait-for.ts';
 import { workspaceRoot } from './workspace.ts';
 
 const run = promisify(execFile);
 
 /** The shared local broker that `npm test` and `npm start` use. */
-export const LOCAL_BROKERS = (process.env['KAFKA_BROKERS'] ?? localBroker()).split(',');
+// This lib depends on no internal lib (libs/kafka's own tests use it), so the local broker
+// address and the topic wait below are kept here in their simplest form.
+export const LOCAL_BROKERS = (
+  process.env['KAFKA_BROKERS'] ?? `127.0.0.1:${process.env['KAFKA_PORT'] ?? '9092'}`
+).split(',');
 
 function script(name: 'start.sh' | 'stop.sh'): string {
   return join(workspaceRoot(), 'deploy/local/kafka', name);
@@ -119,6 +123,13 @@ export async function createTestTopic(
       },
     ],
   });
-  await waitForTopics(admin, [topic]);
+  // A KRaft broker may answer UNKNOWN_TOPIC_OR_PARTITION for a moment after CreateTopics.
+  await waitFor(
+    async () => {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      return topics[0]?.partitions.every((p) => p.leader >= 0) === true;
+    },
+    { description: `leaders of ${topic}` },
+  );
   return topic;
 }
