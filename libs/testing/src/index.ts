@@ -2,3 +2,4 @@ export * from './workspace.ts';
 export * from './wait-for.ts';
 export * from './names.ts';
 export * from './broker.ts';
+export * from './callback-sink.ts';
