@@ -184,7 +184,10 @@ export function createConcurrentConsumer(options: ConcurrentConsumerOptions): Co
       if (offsets.length === 0) return;
       try {
         await consumer.commitOffsets(offsets.map(({ tracker: _t, ...o }) => o));
-        for (const o of offsets) o.tracker.markCommitted(Number(o.offset));
+        for (const o of offsets) {
+          o.tracker.markCommitted(Number(o.offset));
+          windowMoved(o.tracker);
+        }
       } catch {
         // Rebalancing or broker away: the offsets stay pending and are committed next time
         // (or replayed by the next owner — never lost).
@@ -212,17 +215,27 @@ export function createConcurrentConsumer(options: ConcurrentConsumerOptions): Co
         windowWaiters.delete(t);
         resolve(true);
       });
+      // Finished work may already be waiting for the next commit interval: commit it now.
+      if (t.pendingCommit() !== undefined) void commitNow();
     });
   }
 
-  function releaseSlot(t: PartitionTracker): void {
+  function releaseSlot(): void {
     inFlight -= 1;
     slotWaiters.shift()?.();
-    if (t.inFlight < maxInFlight) windowWaiters.get(t)?.();
+  }
+
+  /** A partition whose window is full: commit at once instead of at the next interval. */
+  const blocked = (t: PartitionTracker) =>
+    windowWaiters.has(t) || pausedForLimit.has(id(t.topic, t.partition));
+
+  /** After a commit shrank a window: wake the batch waiting for it, or resume the fetch. */
+  function windowMoved(t: PartitionTracker): void {
+    if (t.window < maxInFlight) windowWaiters.get(t)?.();
     const key = id(t.topic, t.partition);
     if (
       t.generation === generation &&
-      t.inFlight < resumeBelow &&
+      t.window < resumeBelow &&
       pausedForLimit.has(key) &&
       !stopping &&
       !halted
@@ -305,7 +318,8 @@ export function createConcurrentConsumer(options: ConcurrentConsumerOptions): Co
       .then(
         () => {
           t.finished(offset);
-          scheduleCommit();
+          if (blocked(t) && t.pendingCommit() !== undefined) void commitNow();
+          else scheduleCommit();
         },
         () => {
           // Halted or stopping: the record stays uncommitted and will be consumed again.
@@ -313,7 +327,7 @@ export function createConcurrentConsumer(options: ConcurrentConsumerOptions): Co
       )
       .finally(() => {
         if (key && keyTails.get(key) === task) keyTails.delete(key);
-        releaseSlot(t);
+        releaseSlot();
       });
   }
 
@@ -341,7 +355,7 @@ export function createConcurrentConsumer(options: ConcurrentConsumerOptions): Co
         dueTimers.set(key, { timer, topic, partition });
         return;
       }
-      if (t.inFlight >= maxInFlight) {
+      if (t.window >= maxInFlight) {
         // Backpressure. Usually a slot frees within moments: wait for it here (the batch is
         // already fetched). If the window stays full (a slow head record), stop fetching this
         // partition until it shrinks, so no other work queues up behind it.

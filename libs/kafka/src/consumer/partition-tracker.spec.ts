@@ -13,15 +13,20 @@ describe('PartitionTracker', () => {
     expect(t.pendingCommit()).toBeUndefined();
     t.finished(12);
     expect(t.pendingCommit()).toBe(14);
-    expect(t.inFlight).toBe(0);
+    expect(t.running).toBe(0);
   });
 
-  it('counts what is in flight', () => {
+  it('counts the window from the last commit, finished or not', () => {
     const t = new PartitionTracker('t', 0, 1);
     for (let o = 0; o < 5000; o += 1) t.dispatched(o);
     for (let o = 0; o < 4000; o += 1) t.finished(o);
-    expect(t.inFlight).toBe(1000);
+    expect(t.running).toBe(1000);
+    expect(t.window).toBe(5000); // nothing committed yet: a crash would replay all of it
     expect(t.pendingCommit()).toBe(4000);
+    t.markCommitted(4000);
+    expect(t.window).toBe(1000);
+    t.markCommitted(3000); // an older commit finishing late changes nothing
+    expect(t.window).toBe(1000);
   });
 
   it('handles gaps in offsets (compacted or transactional topics)', () => {
@@ -30,5 +35,7 @@ describe('PartitionTracker', () => {
     t.finished(9);
     t.finished(5);
     expect(t.pendingCommit()).toBe(10);
+    t.markCommitted(10);
+    expect(t.window).toBe(1);
   });
 });
