@@ -14,3 +14,4 @@ export * from './consumer/concurrent-consumer.ts';
 export * from './retry/policy.ts';
 export * from './retry/retry-chain.ts';
 export * from './dlq/redrive.ts';
+export * from './topics/topics-file.ts';
