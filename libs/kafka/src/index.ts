@@ -15,3 +15,4 @@ export * from './retry/policy.ts';
 export * from './retry/retry-chain.ts';
 export * from './dlq/redrive.ts';
 export * from './topics/topics-file.ts';
+export * from './state/index.ts';

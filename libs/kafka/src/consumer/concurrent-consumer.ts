@@ -72,6 +72,13 @@ export interface ConcurrentConsumerOptions {
   partitionsConsumedConcurrently?: number;
   /** Passed to kafkajs (sessionTimeout, heartbeatInterval, ...). */
   consumerConfig?: Partial<ConsumerConfig>;
+  /**
+   * Runs before the first record of a partition is handled in each group generation, e.g. to
+   * restore that partition's state store from its changelog. No record of the partition is
+   * dispatched until it resolves (heartbeats continue meanwhile); if it rejects, the partition's
+   * batch is left unprocessed and fetched again.
+   */
+  prepare?: (topic: string, partition: number) => Promise<void>;
   /** Called when a handler throws (after which the message is retried in place). */
   onHandlerError?: (record: ConsumedRecord, error: unknown) => void;
   /** Called when a handler throws ConsumerHaltError: consumption is paused everywhere. */
@@ -133,6 +140,7 @@ export function createConcurrentConsumer(options: ConcurrentConsumerOptions): Co
     // commit. Old trackers stop committing; in-flight handlers of theirs just finish.
     generation += 1;
     trackers.clear();
+    prepared.clear();
     // Partitions we paused stay paused in kafkajs across a rebalance: resume them, their head
     // records are fetched again and the gates re-checked.
     const paused = [...pausedForLimit.values()];
@@ -331,6 +339,27 @@ export function createConcurrentConsumer(options: ConcurrentConsumerOptions): Co
       });
   }
 
+  /** Per generation: partitions prepared (or being prepared). */
+  const prepared = new Map<string, Promise<void>>();
+
+  async function whilePreparing(
+    work: Promise<void>,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    let settled = false;
+    const done = work.finally(() => {
+      settled = true;
+    });
+    while (!settled) {
+      await Promise.race([
+        done.catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, 1000)),
+      ]);
+      if (!settled) await heartbeat();
+    }
+    await done;
+  }
+
   async function eachBatch({
     batch,
     resolveOffset,
@@ -340,6 +369,20 @@ export function createConcurrentConsumer(options: ConcurrentConsumerOptions): Co
   }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const t = tracker(topic, partition);
+    if (options.prepare) {
+      const key = `${t.generation}\u0000${id(topic, partition)}`;
+      let work = prepared.get(key);
+      if (!work) {
+        work = options.prepare(topic, partition);
+        prepared.set(key, work);
+        work.catch(() => prepared.delete(key));
+      }
+      try {
+        await whilePreparing(work, heartbeat);
+      } catch {
+        return; // not ready: nothing dispatched, the batch is fetched again
+      }
+    }
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || stopping || halted || t.generation !== generation) return;
       const due = options.notBefore?.(message, topic);

@@ -33,9 +33,16 @@ export function isValidExpiresAt(value: number): boolean {
 export function readExpiresAt(headers: IHeaders | undefined): number | undefined {
   const raw = headers?.[EXPIRES_AT_HEADER];
   if (raw === undefined) return undefined;
-  const text = (Array.isArray(raw) ? raw[raw.length - 1] : raw)?.toString();
-  if (text === undefined || !/^\d{1,16}$/.test(text)) return undefined;
-  const value = Number(text);
+  const last = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+  if (last === undefined) return undefined;
+  // Parsed from the bytes: this runs once per restored record.
+  const bytes = typeof last === 'string' ? Buffer.from(last) : last;
+  if (bytes.length === 0 || bytes.length > 16) return undefined;
+  let value = 0;
+  for (const byte of bytes) {
+    if (byte < 0x30 || byte > 0x39) return undefined;
+    value = value * 10 + (byte - 0x30);
+  }
   return isValidExpiresAt(value) ? value : undefined;
 }
 
