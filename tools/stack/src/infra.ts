@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import {
-  buildTopicCatalog,
+  catalogFromSettings,
   createKafka,
   kafkaSettingsFromEnv,
   provisionTopics,
@@ -49,12 +49,7 @@ export async function stopPart(part: Part): Promise<void> {
 
 export async function provision(): Promise<{ catalog: TopicCatalog; report: ProvisionReport }> {
   const settings = kafkaSettingsFromEnv(process.env, { clientId: 'pipeline-stack' });
-  const catalog = buildTopicCatalog({
-    prefix: settings.topicPrefix,
-    ...(settings.partitions ? { partitions: settings.partitions } : {}),
-    ...(settings.auxPartitions ? { auxPartitions: settings.auxPartitions } : {}),
-    ...(settings.replicationFactor ? { replicationFactor: settings.replicationFactor } : {}),
-  });
+  const catalog = catalogFromSettings(settings);
   const admin = createKafka({ settings }).admin();
   await admin.connect();
   try {

@@ -3,7 +3,7 @@
  * topic whose partitions or configs differ (exit 1). Flags: --dry-run (compare only), --json.
  */
 import { parseArgs } from 'node:util';
-import { buildTopicCatalog } from '../topics/catalog.ts';
+import { catalogFromSettings } from '../topics/catalog.ts';
 import { provisionTopics } from '../topics/provision.ts';
 import { kafkaSettingsFromEnv } from '../config.ts';
 import { createKafka } from '../client.ts';
@@ -28,12 +28,7 @@ KAFKA_TOPIC_PARTITIONS, KAFKA_TOPIC_AUX_PARTITIONS, KAFKA_REPLICATION_FACTOR, KA
 
 try {
   const settings = kafkaSettingsFromEnv(process.env, { clientId: 'pipeline-topics' });
-  const catalog = buildTopicCatalog({
-    prefix: settings.topicPrefix,
-    ...(settings.partitions ? { partitions: settings.partitions } : {}),
-    ...(settings.auxPartitions ? { auxPartitions: settings.auxPartitions } : {}),
-    ...(settings.replicationFactor ? { replicationFactor: settings.replicationFactor } : {}),
-  });
+  const catalog = catalogFromSettings(settings);
   const admin = createKafka({ settings }).admin();
   await admin.connect();
   try {

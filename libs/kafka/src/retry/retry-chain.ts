@@ -68,12 +68,22 @@ export function createRetryChain(options: RetryChainOptions): RetryChain {
     return out;
   }
 
-  /** The record's first coordinates: its own on the source topic, else from retry headers. */
-  function origin(record: ConsumedRecord) {
+  /**
+   * The record's original headers plus where it first came from (its own coordinates on the
+   * source topic, else those its retry headers carry), its attempts and first-failure time.
+   */
+  function failureHeaders(
+    record: ConsumedRecord,
+    attempts: number,
+  ): Record<string, string | Buffer> {
     return {
-      topic: headerString(record.headers, RETRY.originalTopic) ?? record.topic,
-      partition: headerString(record.headers, RETRY.originalPartition) ?? String(record.partition),
-      offset: headerString(record.headers, RETRY.originalOffset) ?? record.offset,
+      ...copyHeaders(record.headers),
+      [RETRY.originalTopic]: headerString(record.headers, RETRY.originalTopic) ?? record.topic,
+      [RETRY.originalPartition]:
+        headerString(record.headers, RETRY.originalPartition) ?? String(record.partition),
+      [RETRY.originalOffset]: headerString(record.headers, RETRY.originalOffset) ?? record.offset,
+      [RETRY.attempt]: String(attempts),
+      [RETRY.firstFailureAt]: headerString(record.headers, RETRY.firstFailureAt) ?? String(now()),
     };
   }
 
@@ -83,7 +93,6 @@ export function createRetryChain(options: RetryChainOptions): RetryChain {
     attempts: number,
     c: Classification,
   ) {
-    const o = origin(record);
     const spec = stages[stage - 1];
     const topic = stageTopics[stage - 1];
     if (!spec || !topic) throw new Error(`no retry stage ${stage} (policy has ${stages.length})`);
@@ -93,14 +102,9 @@ export function createRetryChain(options: RetryChainOptions): RetryChain {
       key: record.key,
       value: record.value,
       headers: {
-        ...copyHeaders(record.headers),
-        [RETRY.attempt]: String(attempts),
+        ...failureHeaders(record, attempts),
         [RETRY.notBefore]: String(notBefore),
         [RETRY.stage]: String(stage),
-        [RETRY.originalTopic]: o.topic,
-        [RETRY.originalPartition]: o.partition,
-        [RETRY.originalOffset]: o.offset,
-        [RETRY.firstFailureAt]: headerString(record.headers, RETRY.firstFailureAt) ?? String(now()),
       },
     });
     await options.onRouted?.({
@@ -114,7 +118,6 @@ export function createRetryChain(options: RetryChainOptions): RetryChain {
   }
 
   async function toDlq(record: ConsumedRecord, attempts: number, c: Classification) {
-    const o = origin(record);
     const stage = stageOf(record);
     const topic = names.dlq(service);
     await producer.send({
@@ -122,12 +125,7 @@ export function createRetryChain(options: RetryChainOptions): RetryChain {
       key: record.key,
       value: record.value,
       headers: {
-        ...copyHeaders(record.headers),
-        [RETRY.originalTopic]: o.topic,
-        [RETRY.originalPartition]: o.partition,
-        [RETRY.originalOffset]: o.offset,
-        [RETRY.attempt]: String(attempts),
-        [RETRY.firstFailureAt]: headerString(record.headers, RETRY.firstFailureAt) ?? String(now()),
+        ...failureHeaders(record, attempts),
         [DLQ.errorClass]: c.errorClass,
         [DLQ.errorMessage]: (c.message ?? '').slice(0, 1000),
         [DLQ.retriable]: String(c.errorClass !== 'invalid'),

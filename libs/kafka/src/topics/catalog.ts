@@ -219,3 +219,18 @@ export function buildTopicCatalog(options: CatalogOptions = {}): TopicCatalog {
   const byName = new Map(topics.map((t) => [t.name, t]));
   return { names, topics, get: (name) => byName.get(name) };
 }
+
+/** The catalog for parsed connection settings (prefix, partitions, replication factor). */
+export function catalogFromSettings(settings: {
+  topicPrefix: string;
+  partitions?: number;
+  auxPartitions?: number;
+  replicationFactor?: number;
+}): TopicCatalog {
+  return buildTopicCatalog({
+    prefix: settings.topicPrefix,
+    ...(settings.partitions ? { partitions: settings.partitions } : {}),
+    ...(settings.auxPartitions ? { auxPartitions: settings.auxPartitions } : {}),
+    ...(settings.replicationFactor ? { replicationFactor: settings.replicationFactor } : {}),
+  });
+}
