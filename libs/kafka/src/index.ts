@@ -16,3 +16,4 @@ export * from './retry/retry-chain.ts';
 export * from './dlq/redrive.ts';
 export * from './topics/topics-file.ts';
 export * from './state/index.ts';
+export * from './topics/access.ts';
