@@ -9,6 +9,10 @@ export interface ServiceSpec {
   port: number;
   /** Extra environment for the local stack. */
   env: Record<string, string>;
+  /** Whether it runs in this environment (e.g. the sim only without ANTHROPIC_API_KEY). */
+  enabled?: (env: NodeJS.ProcessEnv) => boolean;
+  /** One line for the banner: where to reach it. */
+  describe?: (port: number) => string;
 }
 
 export const SERVICES: readonly ServiceSpec[] = [];

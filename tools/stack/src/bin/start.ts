@@ -6,18 +6,21 @@
  */
 import { localBroker } from '@claude-pipeline/kafka';
 import { down, up, type Part } from '../infra.ts';
+import { startService, waitReady, type RunningService } from '../service-runner.ts';
 import { SERVICES } from '../services.ts';
 
 const JAEGER_QUERY = `http://127.0.0.1:${process.env['JAEGER_QUERY_PORT'] ?? '16686'}`;
 const JAEGER_OTLP = `http://127.0.0.1:${process.env['JAEGER_OTLP_HTTP_PORT'] ?? '4318'}`;
 
 let started: Part[] = [];
+const running: RunningService[] = [];
 let stopping = false;
 
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   console.log('\n[stack] stopping ...');
+  for (const service of [...running].reverse()) await service.stop();
   if (started.length > 0) {
     await down([...started].reverse()).catch((error: unknown) =>
       console.error(`[stack] ${String(error)}`),
@@ -36,6 +39,17 @@ process.on('SIGTERM', () => void shutdown(0));
 try {
   const result = await up();
   started = result.started;
+  const enabled = SERVICES.filter((s) => s.enabled?.(process.env) ?? true);
+  for (const [index, spec] of enabled.entries()) {
+    const service = startService(spec, index, process.env);
+    running.push(service);
+    service.child.once('exit', (code, signal) => {
+      if (stopping) return;
+      console.error(`[stack] ${spec.name} exited (${code ?? signal}); stopping the stack`);
+      void shutdown(1);
+    });
+    await waitReady(service);
+  }
   const brokers = process.env['KAFKA_BROKERS'] ?? localBroker();
   const width = Math.max(...result.catalog.topics.map((t) => t.name.length));
   const lines = [
@@ -50,9 +64,12 @@ try {
     process.env['OTEL_EXPORTER_OTLP_ENDPOINT']
       ? `  Traces     exported to ${process.env['OTEL_EXPORTER_OTLP_ENDPOINT']} (external)`
       : `  Jaeger     OTLP ${JAEGER_OTLP}  |  query API ${JAEGER_QUERY}/api/v3/services`,
-    SERVICES.length > 0
-      ? `  Services   ${SERVICES.map((s) => `${s.name} :${s.port}`).join(', ')}`
-      : '  Services   none yet: each service joins `npm start` when its issue lands',
+    ...(running.length > 0
+      ? running.map(
+          ({ spec }) =>
+            `  ${spec.name.padEnd(14)} ${spec.describe?.(spec.port) ?? `http://127.0.0.1:${spec.port}`} (ready)`,
+        )
+      : ['  Services   none yet: each service joins `npm start` when its issue lands']),
     '',
     'Press Ctrl-C to stop.',
   ];
