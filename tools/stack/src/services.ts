@@ -15,4 +15,13 @@ export interface ServiceSpec {
   describe?: (port: number) => string;
 }
 
-export const SERVICES: readonly ServiceSpec[] = [];
+export const SERVICES: readonly ServiceSpec[] = [
+  {
+    // The local Anthropic API: only when no real API key is configured.
+    name: 'anthropic-sim',
+    port: 4010,
+    env: { SIM_PORT: '4010', SIM_ADMIN_ENABLED: 'true' },
+    enabled: (env) => !env['ANTHROPIC_API_KEY'],
+    describe: (port) => `http://127.0.0.1:${port}/v1 (local Anthropic API; admin /_sim/stats)`,
+  },
+];

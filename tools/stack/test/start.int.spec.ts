@@ -39,8 +39,10 @@ it('prints the ready banner with the broker and every topic, and stops cleanly o
     expect(output).toContain(
       `query API http://127.0.0.1:${process.env['JAEGER_QUERY_PORT'] ?? '16686'}`,
     );
-    // Nothing that does not run is announced as running.
-    expect(output).toContain('Services   none yet');
+    // Every service it announces answered its readiness check; the sim stands in for the API.
+    expect(output).toMatch(/anthropic-sim\s+http:\/\/127\.0\.0\.1:4010\/v1 .*\(ready\)/);
+    const ready = await fetch('http://127.0.0.1:4010/readyz');
+    expect(ready.status).toBe(200);
   } finally {
     // Ctrl-C: SIGINT to the whole foreground process group (npm and the stack script).
     process.kill(-child.pid!, 'SIGINT');
