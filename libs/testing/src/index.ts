@@ -3,3 +3,4 @@ export * from './wait-for.ts';
 export * from './names.ts';
 export * from './broker.ts';
 export * from './callback-sink.ts';
+export * from './sim-process.ts';
