@@ -21,8 +21,8 @@ interface Stats {
 }
 
 it(`serves ${CONNECTIONS} concurrent connections and reports its own overhead`, async () => {
-  // Every request waits 500 ms in the sim, so all of them are open at once.
-  h = await startHarness({ SIM_LATENCY_MS: '500', SIM_RATE_LIMIT_RPM: '1000000' });
+  // Every request waits 3 s in the sim, so all of them are open at once even on a loaded machine.
+  h = await startHarness({ SIM_LATENCY_MS: '3000', SIM_RATE_LIMIT_RPM: '1000000' });
   const pool = new Pool(h.url, {
     connections: CONNECTIONS,
     pipelining: 1,

@@ -102,10 +102,12 @@ describe('rate limits', () => {
   it('buckets refill continuously: the SDK retry after retry-after succeeds', async () => {
     h = await startHarness();
     // Limits can also be changed at run time.
-    await h.admin('PUT', '/_sim/rate-limits', { defaults: { rpm: 60 } });
+    // 6 per minute: one request back every 10 s, so even a slow (loaded) machine sends the burst
+    // of 7 before the bucket refills.
+    await h.admin('PUT', '/_sim/rate-limits', { defaults: { rpm: 6 } });
     const client = h.client({ maxRetries: 0 });
     const burst = await Promise.allSettled(
-      Array.from({ length: 61 }, () => client.messages.create(params())),
+      Array.from({ length: 7 }, () => client.messages.create(params())),
     );
     expect(burst.filter((r) => r.status === 'rejected')).toHaveLength(1);
     const started = Date.now();
