@@ -15,6 +15,9 @@ export interface ServiceSpec {
   describe?: (port: number) => string;
 }
 
+/** The local stack's callback secret for tenant `demo` (`pipeline listen --secret …`). */
+export const LOCAL_DEMO_SECRET = 'whsec_bG9jYWwtZGV2LW9ubHktbm90LWEtc2VjcmV0ISE=';
+
 export const SERVICES: readonly ServiceSpec[] = [
   {
     // The local Anthropic API: only when no real API key is configured.
@@ -23,5 +26,19 @@ export const SERVICES: readonly ServiceSpec[] = [
     env: { SIM_PORT: '4010', SIM_ADMIN_ENABLED: 'true' },
     enabled: (env) => !env['ANTHROPIC_API_KEY'],
     describe: (port) => `http://127.0.0.1:${port}/v1 (local Anthropic API; admin /_sim/stats)`,
+  },
+  {
+    name: 'notifier',
+    port: 8084,
+    env: {
+      NOTIFIER_PORT: '8084',
+      NOTIFIER_HOST: '127.0.0.1',
+      // Local development only: a well-known secret for the `demo` tenant, and callbacks to
+      // loopback receivers (`pipeline listen`) allowed. Production configures neither.
+      NOTIFIER_TENANT_SECRETS: JSON.stringify({ demo: [LOCAL_DEMO_SECRET] }),
+      NOTIFIER_ALLOW_HTTP: 'true',
+      NOTIFIER_ALLOW_CIDRS: '127.0.0.0/8,::1/128',
+    },
+    describe: (port) => `http://127.0.0.1:${port}/metrics (delivers pipeline.results callbacks)`,
   },
 ];

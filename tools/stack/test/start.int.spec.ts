@@ -41,8 +41,10 @@ it('prints the ready banner with the broker and every topic, and stops cleanly o
     );
     // Every service it announces answered its readiness check; the sim stands in for the API.
     expect(output).toMatch(/anthropic-sim\s+http:\/\/127\.0\.0\.1:4010\/v1 .*\(ready\)/);
-    const ready = await fetch('http://127.0.0.1:4010/readyz');
-    expect(ready.status).toBe(200);
+    expect(output).toMatch(/notifier\s+http:\/\/127\.0\.0\.1:8084\/metrics .*\(ready\)/);
+    for (const port of [4010, 8084]) {
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    }
   } finally {
     // Ctrl-C: SIGINT to the whole foreground process group (npm and the stack script).
     process.kill(-child.pid!, 'SIGINT');
