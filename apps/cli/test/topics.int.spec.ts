@@ -73,7 +73,7 @@ describe('pipeline topics (real broker)', () => {
     });
 
     const list = await runCapture(['topics', 'list', '--json'], { env });
-    expect(list.code).toBe(0);
+    if (list.code !== 0) throw new Error(`topics list exited ${list.code}: ${list.stderr}`);
     const listed = JSON.parse(list.stdout) as {
       prefix: string;
       topics: {

@@ -106,12 +106,16 @@ async function collectGroupLag(
     .map((g) => g.groupId)
     .sort();
   if (ids.length === 0) return [];
-  const described = await admin.describeGroups(ids);
+  // Groups come and go while we look (another client may delete one): a group that cannot be
+  // described or whose offsets cannot be read is left out, it does not fail the listing.
+  const described = await admin.describeGroups(ids).catch(() => ({ groups: [] }));
   const info = new Map(described.groups.map((g) => [g.groupId, g]));
   const result: GroupLag[] = [];
   await Promise.all(
     ids.map(async (groupId) => {
-      const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
+      const committed = await admin
+        .fetchOffsets({ groupId, topics: [...topics] })
+        .catch(() => [] as Awaited<ReturnType<Admin['fetchOffsets']>>);
       for (const { topic, partitions } of committed) {
         if (!partitions.some((p) => Number(p.offset) >= 0)) continue;
         const highs = new Map((offsets.get(topic) ?? []).map((p) => [p.partition, p.high]));
