@@ -4,53 +4,9 @@
  * a read_committed reader.
  */
 
-/*
- * kafkajs' read_committed filter (src/consumer/filterAbortedMessages.js) assumes the broker lists
- * a partition's aborted transactions in offset order. When transactions of two producers
- * interleave on a partition and are aborted in the other order, it lets the first one's records
- * through (reproduced against Kafka 4.3). dedupe's output topics get exactly that when an
- * instance dies with two partitions mid-transaction, so this test's readers use a filter that
- * does what the Java consumer does (the fix libs/kafka needs for every consumer of a
- * transactional topic).
- */
-jest.mock('kafkajs/src/consumer/filterAbortedMessages', () => {
-  interface Fetched {
-    offset: string;
-    key: Buffer | null;
-    isControlRecord?: boolean;
-    batchContext: { producerId: string; inTransaction: boolean };
-  }
-  interface Aborted {
-    producerId: string;
-    firstOffset: string;
-  }
-  const ABORT_MARKER = Buffer.from([0, 0, 0, 0]);
-  // As the Java consumer does it: aborted transactions in offset order, every one that has begun
-  // by a record's offset is in force, until its producer's abort marker.
-  return ({
-    messages,
-    abortedTransactions = [],
-  }: {
-    messages: Fetched[];
-    abortedTransactions?: Aborted[];
-  }) => {
-    const pending = [...abortedTransactions].sort((a, b) =>
-      BigInt(a.firstOffset) < BigInt(b.firstOffset) ? -1 : 1,
-    );
-    const aborted = new Set<string>();
-    return messages.filter((message) => {
-      while (pending.length > 0 && BigInt(message.offset) >= BigInt(pending[0]!.firstOffset)) {
-        aborted.add(String(pending.shift()!.producerId));
-      }
-      const producer = String(message.batchContext.producerId);
-      if (message.isControlRecord && message.key && Buffer.from(message.key).equals(ABORT_MARKER)) {
-        aborted.delete(producer);
-        return true;
-      }
-      return !(message.batchContext.inTransaction && aborted.has(producer));
-    });
-  };
-});
+// The readers here rely on read_committed filtering being right when transactions of two
+// producers interleave and abort in the other order (an instance dying with two partitions
+// mid-transaction): kafkajs 2.2.4 got that wrong; patches/kafkajs+2.2.4.patch fixes it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
