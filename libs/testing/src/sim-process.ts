@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './ports.ts';
 import { waitFor } from './wait-for.ts';
 import { workspaceRoot } from './workspace.ts';
 
@@ -16,21 +16,6 @@ export interface SimProcess {
   admin(path: string, body?: unknown): Promise<unknown>;
   stats(): Promise<unknown>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 export async function startSimProcess(env: Record<string, string> = {}): Promise<SimProcess> {
