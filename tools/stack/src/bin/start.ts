@@ -7,7 +7,7 @@
 import { localBroker } from '@claude-pipeline/kafka';
 import { down, up, type Part } from '../infra.ts';
 import { startService, waitReady, type RunningService } from '../service-runner.ts';
-import { SERVICES } from '../services.ts';
+import { LOCAL_API_KEY, LOCAL_DEMO_SECRET, LOCAL_WEBHOOK_SECRETS, SERVICES } from '../services.ts';
 
 const JAEGER_QUERY = `http://127.0.0.1:${process.env['JAEGER_QUERY_PORT'] ?? '16686'}`;
 const JAEGER_OTLP = `http://127.0.0.1:${process.env['JAEGER_OTLP_HTTP_PORT'] ?? '4318'}`;
@@ -70,6 +70,7 @@ try {
             `  ${spec.name.padEnd(14)} ${spec.describe?.(spec.port) ?? `http://127.0.0.1:${spec.port}`} (ready)`,
         )
       : ['  Services   none yet: each service joins `npm start` when its issue lands']),
+    ...(running.some(({ spec }) => spec.name === 'ingest') ? firstSteps() : []),
     '',
     'Press Ctrl-C to stop.',
   ];
@@ -79,6 +80,24 @@ try {
     `[stack] failed to start: ${error instanceof Error ? error.message : String(error)}`,
   );
   await shutdown(1);
+}
+
+/** How to send a first webhook and job, with the local stack's well-known (non-secret) keys. */
+function firstSteps(): string[] {
+  return [
+    '',
+    'First steps (in another terminal; these local keys are not secrets):',
+    `  export PIPELINE_API_KEY=${LOCAL_API_KEY}`,
+    `  export PIPELINE_CALLBACK_SECRET=${LOCAL_DEMO_SECRET}`,
+    `  export PIPELINE_WEBHOOK_SECRET_GITHUB=${LOCAL_WEBHOOK_SECRETS.github}`,
+    `  export PIPELINE_WEBHOOK_SECRET_ANTHROPIC=${LOCAL_WEBHOOK_SECRETS.anthropic}`,
+    '  npm run pipeline -- demo                  # jobs + webhooks end to end, with trace links',
+    '  npm run pipeline -- send webhook --source github --event pull_request',
+    '  npm run pipeline -- jobs get <id> --watch',
+    process.env['OTEL_EXPORTER_OTLP_ENDPOINT']
+      ? ''
+      : `  traces: ${JAEGER_QUERY}/search (Jaeger UI), or ${JAEGER_QUERY}/api/v3/traces/<trace id>`,
+  ];
 }
 
 // Keep the process alive until a signal arrives.
