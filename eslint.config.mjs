@@ -8,7 +8,9 @@ import tseslint from 'typescript-eslint';
 // - apps depend on libs only (never on another app, never on `testing` outside tests);
 // - `schemas` (type:contract) and `signing` (type:security) import no internal lib;
 // - `telemetry` may use the contracts, `kafka` may use contracts and telemetry;
-// - `testing` (type:testing) is importable from test files only (see the override below).
+// - `testing` (type:testing) is importable from test files only (see the override below);
+// - tools (type:tooling) use any lib and each other (the e2e suite runs the stack's runner),
+//   and nothing ships with them, so no app or lib may depend on a tool.
 const prodConstraints = [
   { sourceTag: 'type:contract', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'type:security', onlyDependOnLibsWithTags: [] },
@@ -23,7 +25,13 @@ const prodConstraints = [
   },
   {
     sourceTag: 'type:tooling',
-    onlyDependOnLibsWithTags: ['type:contract', 'type:security', 'type:runtime', 'type:testing'],
+    onlyDependOnLibsWithTags: [
+      'type:contract',
+      'type:security',
+      'type:runtime',
+      'type:testing',
+      'type:tooling',
+    ],
   },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
 ];

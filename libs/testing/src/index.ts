@@ -4,3 +4,4 @@ export * from './names.ts';
 export * from './broker.ts';
 export * from './callback-sink.ts';
 export * from './sim-process.ts';
+export * from './ports.ts';

@@ -16,10 +16,18 @@ export interface RunningService {
 
 const COLORS = [36, 35, 33, 32, 34, 31, 96];
 
+export interface StartServiceOptions {
+  /** Receives every output line (without the prefix) instead of the terminal. */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Environment applied last (over the spec's). */
+  env?: Record<string, string>;
+}
+
 export function startService(
   spec: ServiceSpec,
   index: number,
   baseEnv: NodeJS.ProcessEnv,
+  options: StartServiceOptions = {},
 ): RunningService {
   const env = {
     ...baseEnv,
@@ -29,6 +37,8 @@ export function startService(
       `http://127.0.0.1:${baseEnv['JAEGER_OTLP_HTTP_PORT'] ?? '4318'}`,
     LOG_PRETTY: baseEnv['LOG_PRETTY'] ?? (process.stdout.isTTY ? 'true' : 'false'),
     ...spec.env,
+    [spec.portEnv]: String(spec.port),
+    ...options.env,
   };
   const child = spawn(
     process.execPath,
@@ -42,16 +52,19 @@ export function startService(
   );
   const prefix = `\u001b[${COLORS[index % COLORS.length]}m[${spec.name}]\u001b[0m `;
   const plainPrefix = `[${spec.name}] `;
-  const forward = (stream: NodeJS.WriteStream) => {
+  const forward = (stream: NodeJS.WriteStream, name: 'stdout' | 'stderr') => {
     let rest = '';
     return (chunk: Buffer) => {
       const lines = (rest + chunk.toString()).split('\n');
       rest = lines.pop() ?? '';
-      for (const line of lines) stream.write(`${stream.isTTY ? prefix : plainPrefix}${line}\n`);
+      for (const line of lines) {
+        if (options.onLine) options.onLine(line, name);
+        else stream.write(`${stream.isTTY ? prefix : plainPrefix}${line}\n`);
+      }
     };
   };
-  child.stdout?.on('data', forward(process.stdout));
-  child.stderr?.on('data', forward(process.stderr));
+  child.stdout?.on('data', forward(process.stdout, 'stdout'));
+  child.stderr?.on('data', forward(process.stderr, 'stderr'));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     spec,

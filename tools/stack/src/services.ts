@@ -7,6 +7,8 @@ export interface ServiceSpec {
   name: string;
   /** Port of its HTTP server (health, metrics, API). */
   port: number;
+  /** The variable that sets that port (the runner sets it, so a caller can move the port). */
+  portEnv: string;
   /** Extra environment for the local stack. */
   env: Record<string, string>;
   /** Whether it runs in this environment (e.g. the sim only without ANTHROPIC_API_KEY). */
@@ -37,21 +39,23 @@ export const SERVICES: readonly ServiceSpec[] = [
     // The local Anthropic API: only when no real API key is configured.
     name: 'anthropic-sim',
     port: 4010,
-    env: { SIM_PORT: '4010', SIM_ADMIN_ENABLED: 'true' },
+    portEnv: 'SIM_PORT',
+    env: { SIM_ADMIN_ENABLED: 'true' },
     enabled: (env) => !env['ANTHROPIC_API_KEY'],
     describe: (port) => `http://127.0.0.1:${port}/v1 (local Anthropic API; admin /_sim/stats)`,
   },
   {
     name: 'dedupe',
     port: 8082,
-    env: { DEDUPE_HTTP_PORT: '8082', DEDUPE_HTTP_HOST: '127.0.0.1' },
+    portEnv: 'DEDUPE_HTTP_PORT',
+    env: { DEDUPE_HTTP_HOST: '127.0.0.1' },
     describe: (port) => `http://127.0.0.1:${port}/metrics (pipeline.events -> pipeline.jobs)`,
   },
   {
     name: 'notifier',
     port: 8084,
+    portEnv: 'NOTIFIER_PORT',
     env: {
-      NOTIFIER_PORT: '8084',
       NOTIFIER_HOST: '127.0.0.1',
       // Local development only: a well-known secret for the `demo` tenant, and callbacks to
       // loopback receivers (`pipeline listen`) allowed. Production configures neither.
@@ -67,10 +71,9 @@ export const SERVICES: readonly ServiceSpec[] = [
     // Last: the API answers only once everything behind it runs.
     name: 'ingest',
     port: 8080,
+    portEnv: 'INGEST_PORT',
     env: {
-      INGEST_PORT: '8080',
       INGEST_HOST: '127.0.0.1',
-      INGEST_PUBLIC_URL: 'http://127.0.0.1:8080',
       INGEST_API_KEYS: `demo:${LOCAL_API_KEY}`,
       INGEST_SOURCES_FILE: 'apps/ingest/config/sources.sample.json',
       INGEST_SECRET_GITHUB: LOCAL_WEBHOOK_SECRETS.github,
@@ -80,3 +83,30 @@ export const SERVICES: readonly ServiceSpec[] = [
     describe: (port) => `http://127.0.0.1:${port}/v1/jobs (API and webhooks)`,
   },
 ];
+
+/**
+ * Environment that links the services to each other once their ports are known: where ingest
+ * says it lives, and which Anthropic API the Claude callers use (the local sim unless
+ * ANTHROPIC_API_KEY is set).
+ */
+export function linkedEnv(
+  name: string,
+  ports: Readonly<Record<string, number>>,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const local = (service: string) => `http://127.0.0.1:${ports[service] ?? 0}`;
+  switch (name) {
+    case 'ingest':
+      return { INGEST_PUBLIC_URL: local('ingest') };
+    case 'claude-worker':
+    case 'batch-poller':
+      return env['ANTHROPIC_API_KEY']
+        ? {}
+        : { ANTHROPIC_BASE_URL: local('anthropic-sim'), ANTHROPIC_API_KEY: LOCAL_SIM_API_KEY };
+    default:
+      return {};
+  }
+}
+
+/** Any key works with the sim; the SDK insists on one. */
+export const LOCAL_SIM_API_KEY = 'sk-ant-local-sim-not-a-real-key';

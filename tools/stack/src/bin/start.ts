@@ -7,7 +7,13 @@
 import { localBroker } from '@claude-pipeline/kafka';
 import { down, up, type Part } from '../infra.ts';
 import { startService, waitReady, type RunningService } from '../service-runner.ts';
-import { LOCAL_API_KEY, LOCAL_DEMO_SECRET, LOCAL_WEBHOOK_SECRETS, SERVICES } from '../services.ts';
+import {
+  LOCAL_API_KEY,
+  LOCAL_DEMO_SECRET,
+  LOCAL_WEBHOOK_SECRETS,
+  linkedEnv,
+  SERVICES,
+} from '../services.ts';
 
 const JAEGER_QUERY = `http://127.0.0.1:${process.env['JAEGER_QUERY_PORT'] ?? '16686'}`;
 const JAEGER_OTLP = `http://127.0.0.1:${process.env['JAEGER_OTLP_HTTP_PORT'] ?? '4318'}`;
@@ -41,7 +47,10 @@ try {
   started = result.started;
   const enabled = SERVICES.filter((s) => s.enabled?.(process.env) ?? true);
   for (const [index, spec] of enabled.entries()) {
-    const service = startService(spec, index, process.env);
+    const ports = Object.fromEntries(enabled.map((s) => [s.name, s.port]));
+    const service = startService(spec, index, process.env, {
+      env: linkedEnv(spec.name, ports),
+    });
     running.push(service);
     service.child.once('exit', (code, signal) => {
       if (stopping) return;
