@@ -21,6 +21,9 @@ import { createCatchUpTracker } from './status/catch-up.ts';
 import { createRecentlyAccepted } from './status/recently-accepted.ts';
 import { startStatusConsumer, type StatusConsumer } from './status/status-consumer.ts';
 import { createStatusView } from './status/status-view.ts';
+import { createStreamHub, type StreamHub } from './stream/stream-hub.ts';
+import { startStreamReader, type StreamReader } from './stream/stream-reader.ts';
+import { createStreamTokenSigner } from './stream/stream-token.ts';
 import { createWebhookSource } from './webhooks/webhook-source.ts';
 
 export interface IngestDeps {
@@ -70,8 +73,20 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     config.sources.map((source) => [source.name, createWebhookSource(source, { now })]),
   );
   const names = topicNames(config.kafka.topicPrefix);
-  const topics = [names.events, names.status];
+  const topics = [names.events, names.status, names.stream];
   const kafka = createKafka({ settings: config.kafka, logCreator: pinoLogCreator(logger) });
+
+  if (config.stream.tokenSecretGenerated) {
+    logger.warn(
+      'dev mode: stream URLs are signed with a key generated at boot; other replicas and ' +
+        'restarts reject them (set INGEST_STREAM_TOKEN_SECRETS)',
+    );
+  }
+  const streamTokens = createStreamTokenSigner({
+    secrets: config.stream.tokenSecrets,
+    ttlMs: config.stream.tokenTtlMs,
+    now,
+  });
 
   const cleanups: (() => Promise<void>)[] = [];
   const undo = async () => {
@@ -136,6 +151,31 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     });
     cleanups.push(() => statusConsumer.stop());
 
+    // The hub replays through the reader, and the reader feeds the hub: tie the knot late.
+    const readerRef: { current?: StreamReader } = {};
+    const streams: StreamHub = createStreamHub({
+      replay: async (jobId, sinceMs) => {
+        if (readerRef.current === undefined) throw new IngestError('stream reader not started');
+        await readerRef.current.replay(jobId, sinceMs);
+      },
+      onInvalid: (jobId) => {
+        metrics.recordsProcessed.inc({ topic: names.stream, outcome: 'invalid' });
+        logger.warn({ topic: names.stream, job_id: jobId }, 'stream record ignored: invalid');
+      },
+    });
+    const streamGroup =
+      config.stream.groupId ?? `${names.prefix}.ingest.stream.${randomBytes(6).toString('hex')}`;
+    const streamReader = await startStreamReader({
+      kafka,
+      admin,
+      topic: names.stream,
+      groupId: streamGroup,
+      hub: streams,
+      logger,
+    });
+    readerRef.current = streamReader;
+    cleanups.push(() => streamReader.stop());
+
     const app = buildServer({
       logger,
       bodyLimitBytes: config.bodyLimitBytes,
@@ -151,10 +191,13 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
         listTopics: () => admin.listTopics(),
         topics,
         tracker,
-        consumerRunning: () => statusConsumer.running,
+        consumerRunning: () => statusConsumer.running && streamReader.running,
         timeoutMs: config.readyTimeoutMs,
       }),
       metrics,
+      streamTokens,
+      streams,
+      streamSettings: config.stream,
       now,
     });
     // Stop taking requests first, then flush and disconnect (cleanups run in reverse).
@@ -164,7 +207,13 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     logger.info(
-      { port, sources: [...sources.keys()], topics, status_group: groupId },
+      {
+        port,
+        sources: [...sources.keys()],
+        topics,
+        status_group: groupId,
+        stream_group: streamGroup,
+      },
       'ingest listening',
     );
 

@@ -15,7 +15,7 @@ import type { Admin, IHeaders, Kafka, Producer } from 'kafkajs';
 import type { IngestConfig } from '../src/config/env.config.ts';
 import { parseSources } from '../src/config/sources.config.ts';
 import { startIngest, type Ingest } from '../src/ingest.ts';
-import { API_KEYS } from './server-fixture.ts';
+import { API_KEYS, STREAM_SECRET } from './server-fixture.ts';
 import { SECRETS, SOURCES } from './webhook-fixtures.ts';
 
 export interface ConsumedRecord {
@@ -64,6 +64,18 @@ export function testConfig(
     defaults: { maxTokens: 1024, taskClass: 'default' },
     acceptedCache: { maxEntries: 1000, ttlMs: 60_000 },
     statusGroupId: undefined,
+    devMode: false,
+    stream: {
+      tokenSecrets: [STREAM_SECRET],
+      tokenSecretGenerated: false,
+      tokenTtlMs: 600_000,
+      heartbeatMs: 15_000,
+      maxClients: 10_000,
+      maxDurationMs: 600_000,
+      replayWaitMs: 5_000,
+      maxBufferedBytes: 1024 * 1024,
+      groupId: undefined,
+    },
     kafka: {
       brokers,
       clientId: uniqueName('ingest'),
@@ -102,7 +114,7 @@ export async function startHarness(
   const catalog = buildTopicCatalog({ prefix, partitions: 2, auxPartitions: 1 });
   await provisionTopics(
     admin,
-    catalog.topics.filter((topic) => topic.role === 'events' || topic.role === 'status'),
+    catalog.topics.filter((topic) => ['events', 'status', 'stream'].includes(topic.role)),
   );
   const config = testConfig(prefix, brokers, options.config);
   const ingests: Ingest[] = [];

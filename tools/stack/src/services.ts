@@ -76,6 +76,8 @@ export const SERVICES: readonly ServiceSpec[] = [
       INGEST_HOST: '127.0.0.1',
       INGEST_API_KEYS: `demo:${LOCAL_API_KEY}`,
       INGEST_SOURCES_FILE: 'apps/ingest/config/sources.sample.json',
+      // Signs the short-lived stream URLs (any replica verifies them).
+      INGEST_STREAM_TOKEN_SECRETS: 'local-dev-only-stream-token-secret-0123456789',
       INGEST_SECRET_GITHUB: LOCAL_WEBHOOK_SECRETS.github,
       INGEST_SECRET_GITHUB_PREVIOUS: LOCAL_WEBHOOK_SECRETS.githubPrevious,
       INGEST_SECRET_ANTHROPIC: LOCAL_WEBHOOK_SECRETS.anthropic,

@@ -1,10 +1,15 @@
 import { IngestConfigError } from '../errors.ts';
 import { loadConfig } from './env.config.ts';
 
+const STREAM_SECRET = 'stream-secret-0123456789abcdef0123456789';
+/** Every replica needs the shared stream token key outside dev mode. */
+const load = (env: Record<string, string>) =>
+  loadConfig({ INGEST_STREAM_TOKEN_SECRETS: STREAM_SECRET, ...env });
+
 const expectConfigError = (env: Record<string, string>, ...parts: string[]) => {
   let error: unknown;
   try {
-    loadConfig(env);
+    load(env);
   } catch (caught) {
     error = caught;
   }
@@ -15,7 +20,7 @@ const expectConfigError = (env: Record<string, string>, ...parts: string[]) => {
 
 describe('loadConfig', () => {
   it('has defaults for everything', () => {
-    const config = loadConfig({});
+    const config = load({});
     expect(config).toMatchObject({
       host: '0.0.0.0',
       port: 8080,
@@ -32,11 +37,11 @@ describe('loadConfig', () => {
   });
 
   it('treats empty variables as unset', () => {
-    expect(loadConfig({ INGEST_PORT: '', INGEST_PUBLIC_URL: ' ' }).port).toBe(8080);
+    expect(load({ INGEST_PORT: '', INGEST_PUBLIC_URL: ' ' }).port).toBe(8080);
   });
 
   it('reads API keys as tenant:key pairs', () => {
-    const config = loadConfig({
+    const config = load({
       INGEST_API_KEYS: 'acme:acme-key-0123456789, globex:globex-key-0123456789',
     });
     expect(config.apiKeys).toEqual([
@@ -80,8 +85,67 @@ describe('loadConfig', () => {
   });
 
   it('drops a trailing slash of the public URL', () => {
-    expect(loadConfig({ INGEST_PUBLIC_URL: 'https://api.example.com/' }).publicUrl).toBe(
+    expect(load({ INGEST_PUBLIC_URL: 'https://api.example.com/' }).publicUrl).toBe(
       'https://api.example.com',
     );
+  });
+
+  describe('stream settings', () => {
+    it('has defaults, with the shared token key from the environment', () => {
+      const config = load({});
+      expect(config.devMode).toBe(false);
+      expect(config.stream).toEqual({
+        tokenSecrets: [STREAM_SECRET],
+        tokenSecretGenerated: false,
+        tokenTtlMs: 900_000,
+        heartbeatMs: 15_000,
+        maxClients: 10_000,
+        maxDurationMs: 900_000,
+        replayWaitMs: 5_000,
+        maxBufferedBytes: 1024 * 1024,
+        groupId: undefined,
+      });
+    });
+
+    it('reads several token keys for rotation, the first one signing', () => {
+      const old = 'old-stream-secret-0123456789abcdef01234';
+      const config = load({ INGEST_STREAM_TOKEN_SECRETS: ` ${STREAM_SECRET} , ${old}` });
+      expect(config.stream.tokenSecrets).toEqual([STREAM_SECRET, old]);
+    });
+
+    it('refuses to start without a token key outside dev mode', () => {
+      let error: unknown;
+      try {
+        loadConfig({});
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(IngestConfigError);
+      expect((error as Error).message).toContain('INGEST_STREAM_TOKEN_SECRETS');
+    });
+
+    it('generates a key in dev mode only, and says so', () => {
+      const config = loadConfig({ INGEST_DEV_MODE: 'true' });
+      expect(config.devMode).toBe(true);
+      expect(config.stream.tokenSecretGenerated).toBe(true);
+      expect(config.stream.tokenSecrets[0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(loadConfig({ INGEST_DEV_MODE: 'true' }).stream.tokenSecrets[0]).not.toBe(
+        config.stream.tokenSecrets[0],
+      );
+    });
+
+    it('names a short token key without showing it', () => {
+      const message = expectConfigError(
+        { INGEST_STREAM_TOKEN_SECRETS: `${STREAM_SECRET},tooshort` },
+        'INGEST_STREAM_TOKEN_SECRETS',
+        'entry 2',
+      );
+      expect(message).not.toContain('tooshort');
+      expect(message).not.toContain(STREAM_SECRET);
+    });
+
+    it('rejects a dev mode flag that is not a boolean', () => {
+      expectConfigError({ INGEST_DEV_MODE: 'maybe' }, 'INGEST_DEV_MODE');
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { kafkaSettingsFromEnv, KafkaConfigError, type KafkaSettings } from '@claude-pipeline/kafka';
 import { MAX_TOKENS_LIMIT, TENANT_ID_PATTERN, taskClassSchema } from '@claude-pipeline/schemas';
 import { z } from 'zod';
@@ -37,7 +38,32 @@ export interface IngestConfig {
   acceptedCache: { maxEntries: number; ttlMs: number };
   /** Consumer group of this replica's status view; default `<prefix>.ingest.status.<random>`. */
   statusGroupId: string | undefined;
+  /** Local development: a generated stream token key is allowed (with a warning). */
+  devMode: boolean;
+  stream: StreamConfig;
   kafka: KafkaSettings;
+}
+
+/** Live token streams (`GET /v1/jobs/:id/stream`). */
+export interface StreamConfig {
+  /** HMAC keys of stream URLs: the first signs, all verify (rotation). Shared by all replicas. */
+  tokenSecrets: readonly string[];
+  /** The key was generated at boot (dev mode only): tokens work on this process alone. */
+  tokenSecretGenerated: boolean;
+  /** Lifetime of a stream URL, ms. */
+  tokenTtlMs: number;
+  /** Interval of heartbeat comments, ms. */
+  heartbeatMs: number;
+  /** Open streams per replica beyond which a new one gets 503. */
+  maxClients: number;
+  /** A stream is closed after this long (the client reconnects with Last-Event-ID), ms. */
+  maxDurationMs: number;
+  /** Longest wait for the replay before the response starts anyway, ms. */
+  replayWaitMs: number;
+  /** Bytes queued for a slow client beyond which it is disconnected (it resumes later). */
+  maxBufferedBytes: number;
+  /** Base of this replica's stream reader groups; default `<prefix>.ingest.stream.<random>`. */
+  groupId: string | undefined;
 }
 
 const unsetIfEmpty = (value: unknown): unknown =>
@@ -82,7 +108,28 @@ const apiKeysSchema = z.string().transform((text, ctx): ApiKeyConfig[] => {
   return keys;
 });
 
-const envSchema = z.object({
+/** Comma-separated stream token keys, each long enough for HMAC-SHA256. */
+export const MIN_STREAM_SECRET_LENGTH = 32;
+const streamSecretsSchema = z.string().transform((text, ctx): string[] => {
+  const secrets = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  secrets.forEach((secret, index) => {
+    if (secret.length < MIN_STREAM_SECRET_LENGTH) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `entry ${index + 1}: shorter than ${MIN_STREAM_SECRET_LENGTH} characters`,
+      });
+    }
+  });
+  return secrets;
+});
+const booleanSchema = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+export const envSchema = z.object({
   INGEST_HOST: withDefault(z.string(), '0.0.0.0'),
   INGEST_PORT: withDefault(z.coerce.number().int().min(0).max(65_535), 8080),
   INGEST_PUBLIC_URL: opt(z.url({ protocol: /^https?$/ })),
@@ -99,6 +146,15 @@ const envSchema = z.object({
   INGEST_ACCEPTED_CACHE_SIZE: withDefault(positiveInt, 100_000),
   INGEST_ACCEPTED_CACHE_TTL_MS: withDefault(positiveInt, 10 * 60_000), // 10 minutes
   INGEST_STATUS_GROUP: opt(z.string().regex(/^[A-Za-z0-9._-]{1,200}$/)),
+  INGEST_DEV_MODE: withDefault(booleanSchema, false),
+  INGEST_STREAM_TOKEN_SECRETS: withDefault(streamSecretsSchema, []),
+  INGEST_STREAM_TOKEN_TTL_S: withDefault(positiveInt, 15 * 60), // 15 minutes
+  INGEST_STREAM_HEARTBEAT_MS: withDefault(positiveInt, 15_000),
+  INGEST_STREAM_MAX_CLIENTS: withDefault(positiveInt, 10_000),
+  INGEST_STREAM_MAX_DURATION_MS: withDefault(positiveInt, 15 * 60_000), // 15 minutes
+  INGEST_STREAM_REPLAY_WAIT_MS: withDefault(positiveInt, 5_000),
+  INGEST_STREAM_MAX_BUFFERED_BYTES: withDefault(positiveInt, 1024 * 1024), // 1 MiB
+  INGEST_STREAM_GROUP: opt(z.string().regex(/^[A-Za-z0-9._-]{1,200}$/)),
 });
 
 /** Reads ingest's settings; throws an IngestConfigError naming each bad variable. */
@@ -118,6 +174,14 @@ export function loadConfig(env: Env = process.env): IngestConfig {
     }
     throw error;
   }
+  const generated = e.INGEST_STREAM_TOKEN_SECRETS.length === 0;
+  if (generated && !e.INGEST_DEV_MODE) {
+    // A key made up per process would make every other replica reject this one's stream URLs.
+    throw new IngestConfigError(
+      'invalid ingest configuration:\n  INGEST_STREAM_TOKEN_SECRETS: required (a key shared by ' +
+        'every replica, at least 32 characters); only INGEST_DEV_MODE=true generates one',
+    );
+  }
   return {
     host: e.INGEST_HOST,
     port: e.INGEST_PORT,
@@ -136,6 +200,20 @@ export function loadConfig(env: Env = process.env): IngestConfig {
       ttlMs: e.INGEST_ACCEPTED_CACHE_TTL_MS,
     },
     statusGroupId: e.INGEST_STATUS_GROUP,
+    devMode: e.INGEST_DEV_MODE,
+    stream: {
+      tokenSecrets: generated
+        ? [randomBytes(32).toString('base64url')]
+        : e.INGEST_STREAM_TOKEN_SECRETS,
+      tokenSecretGenerated: generated,
+      tokenTtlMs: e.INGEST_STREAM_TOKEN_TTL_S * 1000,
+      heartbeatMs: e.INGEST_STREAM_HEARTBEAT_MS,
+      maxClients: e.INGEST_STREAM_MAX_CLIENTS,
+      maxDurationMs: e.INGEST_STREAM_MAX_DURATION_MS,
+      replayWaitMs: e.INGEST_STREAM_REPLAY_WAIT_MS,
+      maxBufferedBytes: e.INGEST_STREAM_MAX_BUFFERED_BYTES,
+      groupId: e.INGEST_STREAM_GROUP,
+    },
     kafka,
   };
 }

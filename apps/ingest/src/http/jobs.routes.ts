@@ -13,6 +13,7 @@ import { API_SCOPE, randomIdempotencyKey, scopedIdempotencyKey } from '../ids.ts
 import type { CatchUpTracker } from '../status/catch-up.ts';
 import { acceptedResponse } from '../status/recently-accepted.ts';
 import { statusResponse, type StatusView } from '../status/status-view.ts';
+import type { StreamTokenSigner } from '../stream/stream-token.ts';
 import {
   acceptEvent,
   countingOutcome,
@@ -21,6 +22,7 @@ import {
   type AcceptDeps,
 } from './accept.ts';
 import { correlationIdOf, idempotencyKeyOf, parseJson, rawBodyOf } from './request-context.ts';
+import { streamUrl } from './stream.routes.ts';
 
 export interface JobsRouteDeps extends AcceptDeps {
   auth: ApiKeyAuthenticator;
@@ -28,6 +30,7 @@ export interface JobsRouteDeps extends AcceptDeps {
   tracker: Pick<CatchUpTracker, 'caughtUp'>;
   publicUrl: string | undefined;
   defaults: { maxTokens: number; taskClass: string };
+  streamTokens: StreamTokenSigner;
 }
 
 const UNAUTHORIZED = () =>
@@ -85,6 +88,15 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobsRouteDeps): vo
       const body: JobSubmissionResponse = {
         id: event.jobId,
         status_url: statusUrl(deps.publicUrl, event.jobId),
+        ...(submission.value.stream === true
+          ? {
+              stream_url: streamUrl(
+                deps.publicUrl,
+                event.jobId,
+                deps.streamTokens.sign(event.jobId, tenant),
+              ),
+            }
+          : {}),
       };
       return reply
         .code(202)

@@ -7,10 +7,13 @@ import type { ReadinessProbe } from '../readiness.ts';
 import type { CatchUpTracker } from '../status/catch-up.ts';
 import type { RecentlyAccepted } from '../status/recently-accepted.ts';
 import type { StatusView } from '../status/status-view.ts';
+import type { StreamHub } from '../stream/stream-hub.ts';
+import type { StreamTokenSigner } from '../stream/stream-token.ts';
 import type { WebhookSource } from '../webhooks/webhook-source.ts';
 import { registerHealthRoutes } from './health.routes.ts';
 import { registerJobRoutes } from './jobs.routes.ts';
 import { installProblemHandlers } from './problems.ts';
+import { registerStreamRoutes, type StreamSettings } from './stream.routes.ts';
 import { registerWebhookRoutes } from './webhooks.routes.ts';
 
 /** Everything the HTTP layer talks to, as ports: tests pass fakes, `startIngest` the real ones. */
@@ -27,6 +30,11 @@ export interface ServerDeps {
   accepted: RecentlyAccepted;
   readiness: ReadinessProbe;
   metrics: IngestMetrics;
+  /** Signs and checks stream URLs. */
+  streamTokens: StreamTokenSigner;
+  /** The live streams this replica's clients read. */
+  streams: StreamHub;
+  streamSettings: StreamSettings;
   /** Clock, ms since the epoch (received_at, accepted_at). */
   now: () => number;
 }
@@ -60,6 +68,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   installProblemHandlers(app);
   registerHealthRoutes(app, { readiness: deps.readiness, registry: deps.metrics.registry });
   registerJobRoutes(app, deps);
+  registerStreamRoutes(app, deps);
   registerWebhookRoutes(app, deps);
   return app;
 }
