@@ -37,7 +37,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     path: ['jobs', 'get'],
-    summary: "a job's state and result, or follow it with --watch",
+    summary: "a job's state and result; --watch follows it, --follow prints its live answer",
     load: async () => (await import('./commands/jobs-get.command.ts')).jobsGetCommand,
   },
   {

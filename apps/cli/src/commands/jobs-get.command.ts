@@ -1,5 +1,5 @@
 import { isJobId, type JobState, type JobStatusResponse } from '@claude-pipeline/schemas';
-import { choiceFlag, expectPositionals, parseCommandArgs } from '../args.ts';
+import { choiceFlag, expectPositionals, intFlag, parseCommandArgs } from '../args.ts';
 import { CliError, EXIT, HttpError, UsageError } from '../errors.ts';
 import {
   apiKeyFrom,
@@ -10,6 +10,7 @@ import {
 import { formatCount, formatMs, indent } from '../output/format.ts';
 import { durationFlag } from '../time.ts';
 import type { Command, CommandContext } from './command.types.ts';
+import { DEFAULT_MAX_RECONNECTS, followJob } from './jobs-follow.ts';
 import {
   API_KEY_HELP,
   API_KEY_OPTION,
@@ -47,10 +48,12 @@ const options = {
   ...JSON_OPTION,
   ...WATCH_OPTIONS,
   watch: { type: 'boolean', short: 'w' },
+  follow: { type: 'boolean', short: 'f' },
+  reconnects: { type: 'string' },
 } as const;
 
 export const jobsGetCommand: Command = {
-  help: `usage: pipeline jobs get ID [--watch] [flags]
+  help: `usage: pipeline jobs get ID [--watch | --follow] [flags]
 
 Prints a job's lifecycle state (accepted, queued/batched, processing, succeeded/failed,
 delivering, delivered/undeliverable), its attempts and, once there is one, its result. Only the
@@ -59,19 +62,37 @@ tenant of the API key sees its jobs (another tenant's id is "not found").
 flags:
   -w, --watch              poll and print each change until the job is done
 ${WATCH_HELP}
+  -f, --follow             print the job's answer live as Claude writes it (a job submitted
+                           with "stream": true; GET /v1/jobs/:id/stream): text on stdout as it
+                           arrives, a tool call as "[tool_use NAME] {input}" on its own line.
+                           When the worker retries, a note goes to stderr and the new attempt
+                           starts on a new line (what was printed of the broken one stays).
+                           At the end: a newline, and stop reason and tokens on stderr.
+                           A dropped connection is resumed where it stopped (Last-Event-ID):
+                           nothing is missed or printed twice. --timeout applies too. Not with
+                           --watch (the stream ends with the answer; --watch follows the state
+                           on to the result and the delivery)
+  --reconnects N           with --follow: reconnects in a row without any event before
+                           giving up (default ${DEFAULT_MAX_RECONNECTS}); the wait starts at the
+                           server's retry (1 s) and doubles, at most 30 s
 ${URL_HELP}
 ${API_KEY_HELP}
-${JSON_HELP}              (with --watch: one JSON status per line)
+${JSON_HELP}
+                       (--watch: one JSON status per line; --follow: one JSON
+                       object per event, {"id", "event", "data"})
 ${HELP_HELP}
 
 exit status: 0 when the status was read (with --watch: when the job succeeded or was
-delivered), 1 when the job is not found, failed, was undeliverable or --timeout passed,
-130 when interrupted.
+delivered; with --follow: when the stream ended with its answer), 1 when the job is not
+found, failed, was undeliverable, the stream could not be resumed or --timeout passed, 2 on
+bad flags, 130 when interrupted.
 
 examples:
   pipeline jobs get 5Jq3x0vVx1b5Gm0Yt0uQ7Yw1pD2aPH1Xx3bR9k8s2tE
   pipeline jobs get 5Jq3x0vV... --watch --until delivered --timeout 2m
   pipeline jobs get 5Jq3x0vV... --json | jq .result.content[0].text
+  pipeline jobs get 5Jq3x0vV... --follow
+  pipeline jobs get 5Jq3x0vV... --follow --json | jq -j 'select(.event == "delta") | .data.delta.text // empty'
 `,
   async run(argv, ctx) {
     const { values, positionals } = parseCommandArgs(argv, options, NAME);
@@ -80,6 +101,14 @@ examples:
     if (!isJobId(id)) {
       throw new UsageError(`"${id}" is not a job id (letters, digits, "-" and "_", at most 64)`);
     }
+    if (values.watch && values.follow) {
+      throw new UsageError(
+        '--watch and --follow cannot be combined',
+        '--follow prints the answer as it is written, --watch the state until the result',
+      );
+    }
+    const maxReconnects =
+      intFlag(values.reconnects, 'reconnects', { min: 0, max: 1000 }) ?? DEFAULT_MAX_RECONNECTS;
     const until = untilFlag(values.until) ?? 'result';
     const intervalMs = durationFlag(values.interval, 'interval') ?? 1000;
     const timeoutMs = durationFlag(values.timeout, 'timeout');
@@ -89,6 +118,15 @@ examples:
       fetch: ctx.fetch,
       signal: ctx.signal,
     });
+    if (values.follow) {
+      const outcome = await followJob(ctx, client, id, {
+        json: values.json ?? false,
+        timeoutMs,
+        maxReconnects,
+      });
+      if (outcome === 'timeout') throw new CliError(`job ${id}: stream not done within --timeout`);
+      return outcome;
+    }
     if (values.watch) {
       const outcome = await watchJob(ctx, client, id, {
         intervalMs,

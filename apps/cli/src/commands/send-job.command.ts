@@ -14,6 +14,7 @@ import { jaegerUrlFrom, newTrace, traceLink } from '../http/trace-context.ts';
 import { isRecord, parseJsonOrUndefined } from '../output/format.ts';
 import { durationFlag } from '../time.ts';
 import type { Command } from './command.types.ts';
+import { DEFAULT_MAX_RECONNECTS, followJob } from './jobs-follow.ts';
 import { watchJob, WATCH_HELP, WATCH_OPTIONS, untilFlag } from './jobs-get.command.ts';
 import {
   API_KEY_HELP,
@@ -47,6 +48,7 @@ const options = {
   'idempotency-key': { type: 'string' },
   'correlation-id': { type: 'string' },
   watch: { type: 'boolean', short: 'w' },
+  follow: { type: 'boolean', short: 'f' },
   'jaeger-url': { type: 'string' },
 } as const;
 
@@ -75,13 +77,18 @@ flags:
   --correlation-id ID      correlation id carried through the whole pipeline
   -w, --watch              then follow the job like 'pipeline jobs get --watch'
 ${WATCH_HELP}
+  -f, --follow             implies --stream; then print the answer live like 'pipeline jobs
+                           get --follow' (stdout gets only the answer: the submission goes to
+                           stderr; with --json the submission is the first line). Not with
+                           --watch
   --jaeger-url URL         Jaeger UI for the trace link
 ${URL_HELP}
 ${API_KEY_HELP}
 ${JSON_HELP}
 ${HELP_HELP}
 
-exit status: 0 when accepted (with --watch: when the job succeeded), 1 otherwise, 2 on bad flags.
+exit status: 0 when accepted (with --watch: when the job succeeded; with --follow: when the
+stream ended with its answer), 1 otherwise, 2 on bad flags.
 
 examples:
   export PIPELINE_API_KEY=...
@@ -89,6 +96,7 @@ examples:
   pipeline send job --prompt "Translate to French: release notes ..." --mode batch
   pipeline send job -p "Classify this ticket: ..." --callback http://127.0.0.1:8787/hook --watch
   pipeline send job --file submission.json --idempotency-key order-4711
+  pipeline send job -p "Write a haiku about Kafka" --follow
 `,
   async run(argv, ctx) {
     const { values, positionals } = parseCommandArgs(argv, options, NAME);
@@ -101,6 +109,12 @@ examples:
     const until = untilFlag(values.until);
     const intervalMs = durationFlag(values.interval, 'interval') ?? 1000;
     const timeoutMs = durationFlag(values.timeout, 'timeout');
+    if (values.watch && values.follow) {
+      throw new UsageError(
+        '--watch and --follow cannot be combined',
+        '--follow prints the answer as it is written, --watch the state until the result',
+      );
+    }
 
     let body: Record<string, unknown> = {};
     if (values.file !== undefined) {
@@ -118,7 +132,7 @@ examples:
       temperature: numberFlag(values.temperature, 'temperature', { min: 0, max: 1 }),
       mode: choiceFlag(values.mode, 'mode', ['realtime', 'batch']),
       callback_url: values.callback,
-      stream: values.stream,
+      stream: values.follow ? true : values.stream,
       metadata:
         Object.keys(metadata).length > 0
           ? { ...(isRecord(body['metadata']) ? body['metadata'] : {}), ...metadata }
@@ -165,11 +179,26 @@ examples:
         trace_url: traceLink(jaeger, trace.traceId),
       });
     } else {
-      ctx.out.line(`← ${answer.status} accepted  job ${response.id}`);
-      ctx.out.line(`  status  ${response.status_url}`);
-      if (response.stream_url) ctx.out.line(`  stream  ${response.stream_url}`);
-      ctx.out.line(`  trace   ${traceLink(jaeger, trace.traceId)}`);
-      if (!values.watch) ctx.out.line(`  next    pipeline jobs get ${response.id} --watch`);
+      // With --follow, stdout is for the answer only.
+      const say = (text: string) => (values.follow ? ctx.out.error(text) : ctx.out.line(text));
+      say(`← ${answer.status} accepted  job ${response.id}`);
+      say(`  status  ${response.status_url}`);
+      if (response.stream_url) say(`  stream  ${response.stream_url}`);
+      say(`  trace   ${traceLink(jaeger, trace.traceId)}`);
+      if (!values.watch && !values.follow) {
+        say(
+          `  next    pipeline jobs get ${response.id} ${response.stream_url ? '--follow' : '--watch'}`,
+        );
+      }
+    }
+    if (values.follow) {
+      const outcome = await followJob(ctx, client, response.id, {
+        json: values.json ?? false,
+        timeoutMs,
+        maxReconnects: DEFAULT_MAX_RECONNECTS,
+      });
+      if (outcome === 'timeout') throw new CliError(`job ${response.id}: still not done (timeout)`);
+      return outcome;
     }
     if (!values.watch) return EXIT.ok;
     if (!values.json) ctx.out.line('');

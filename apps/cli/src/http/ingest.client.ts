@@ -47,7 +47,24 @@ export interface IngestClient {
   getJob(id: string): Promise<JobStatusResponse | undefined>;
   /** `GET /readyz`: the answer whatever its status. */
   ready(): Promise<HttpAnswer>;
+  /**
+   * `GET /v1/jobs/:id/stream` (Server-Sent Events). Resolves when the headers arrive (within
+   * the request timeout): a 200 gives the body to read, anything else the answer read whole.
+   * The body has no timeout; `signal` ends it. Unreachable ingest: CliError (not HttpError).
+   */
+  openJobStream(id: string, options?: StreamOpenOptions): Promise<StreamOpening>;
 }
+
+export interface StreamOpenOptions {
+  /** Sent as `Last-Event-ID`: the stream resumes after that event. */
+  lastEventId?: string | undefined;
+  /** Ends the request and the body (besides the client's own signal). */
+  signal?: AbortSignal | undefined;
+}
+
+export type StreamOpening =
+  | { status: 200; headers: Headers; body: ReadableStream<Uint8Array> }
+  | { status: number; headers: Headers; body?: undefined; answer: HttpAnswer };
 
 export function ingestUrlFrom(env: Env, flag: string | undefined): string {
   const url = flag ?? env['PIPELINE_URL'] ?? DEFAULT_INGEST_URL;
@@ -76,6 +93,42 @@ export function createIngestClient(options: IngestClientOptions): IngestClient {
   const doFetch = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const base = options.baseUrl;
+  const authorization = (): Record<string, string> =>
+    options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` };
+
+  /** A fetch error as a CliError; rethrows when one of `callerSignals` stopped it. */
+  function fetchFailure(
+    error: unknown,
+    what: string,
+    timedOut: boolean,
+    callerSignals: readonly (AbortSignal | undefined)[],
+  ): never {
+    if (callerSignals.some((s) => s?.aborted)) throw error;
+    if (timedOut) {
+      throw new CliError(`${what}: no answer within ${timeoutMs} ms`, { cause: error });
+    }
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new CliError(
+      `cannot reach ingest at ${base}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
+      {
+        cause: error,
+        hint: 'is the stack running (npm start)? --url or PIPELINE_URL sets the address',
+      },
+    );
+  }
+
+  async function readAnswer(response: Response): Promise<HttpAnswer> {
+    const text = await response.text();
+    let parsed: unknown = text;
+    if (text !== '') {
+      try {
+        parsed = JSON.parse(text) as unknown;
+      } catch {
+        parsed = text;
+      }
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  }
 
   async function request(
     method: 'GET' | 'POST',
@@ -95,33 +148,46 @@ export function createIngestClient(options: IngestClientOptions): IngestClient {
         signal,
       });
     } catch (error) {
-      if (options.signal?.aborted) throw error;
-      if (timeout.aborted) {
-        throw new CliError(`${method} ${url}: no answer within ${timeoutMs} ms`, { cause: error });
-      }
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(
-        `cannot reach ingest at ${base}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
-        {
-          cause: error,
-          hint: 'is the stack running (npm start)? --url or PIPELINE_URL sets the address',
-        },
-      );
+      fetchFailure(error, `${method} ${url}`, timeout.aborted, [options.signal]);
     }
-    const text = await response.text();
-    let parsed: unknown = text;
-    if (text !== '') {
-      try {
-        parsed = JSON.parse(text) as unknown;
-      } catch {
-        parsed = text;
-      }
-    }
-    return { status: response.status, headers: response.headers, body: parsed };
+    return readAnswer(response);
   }
 
-  const authorization = (): Record<string, string> =>
-    options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` };
+  async function openJobStream(id: string, opts: StreamOpenOptions = {}): Promise<StreamOpening> {
+    const url = `${base}/v1/jobs/${encodeURIComponent(id)}/stream`;
+    // The timeout covers the headers only: a stream may stay open for many minutes.
+    const connect = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      connect.abort(new Error(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const signals = [connect.signal, options.signal, opts.signal].filter(
+      (s): s is AbortSignal => s !== undefined,
+    );
+    let response: Response;
+    try {
+      response = await doFetch(url, {
+        method: 'GET',
+        headers: {
+          accept: 'text/event-stream',
+          'cache-control': 'no-cache',
+          ...authorization(),
+          ...(opts.lastEventId ? { 'last-event-id': opts.lastEventId } : {}),
+        },
+        signal: AbortSignal.any(signals),
+      });
+    } catch (error) {
+      fetchFailure(error, `GET ${url}`, timedOut, [options.signal, opts.signal]);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (response.status === 200 && response.body !== null) {
+      return { status: 200, headers: response.headers, body: response.body };
+    }
+    const answer = await readAnswer(response);
+    return { status: answer.status, headers: answer.headers, answer };
+  }
 
   const traceHeaders = (trace: RequestTrace = {}): Record<string, string> => ({
     ...(trace.traceparent === undefined ? {} : { traceparent: trace.traceparent }),
@@ -169,6 +235,8 @@ export function createIngestClient(options: IngestClientOptions): IngestClient {
     },
 
     ready: () => request('GET', '/readyz', { accept: 'application/json' }),
+
+    openJobStream,
   };
 }
 
