@@ -327,6 +327,19 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
       result.latency_ms / 1000,
     );
     metrics.recordsProcessed.inc({ topic: record.topic, outcome: 'ok' });
+    // One line per job (debug: a busy worker finishes thousands a minute); with the trace id
+    // the log correlation adds, it finds the job in Jaeger.
+    logger.debug(
+      {
+        job_id: job.job_id,
+        correlation_id: job.correlation_id,
+        generation: job.generation,
+        model: message.model,
+        attempts: attempt,
+        latency_ms: result.latency_ms,
+      },
+      'job succeeded',
+    );
   }
 
   async function handle(record: ConsumedRecord): Promise<void> {
@@ -424,7 +437,16 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
       { mode: 'realtime', outcome: 'failed' },
       Math.max(0, now() - Date.parse(job.created_at)) / 1000,
     );
-    logger.warn({ job_id: job.job_id, error_class: c.errorClass, attempts }, 'job dead-lettered');
+    logger.warn(
+      {
+        job_id: job.job_id,
+        correlation_id: job.correlation_id,
+        generation: job.generation,
+        error_class: c.errorClass,
+        attempts,
+      },
+      'job dead-lettered',
+    );
   }
 
   return { handle, onRouted };

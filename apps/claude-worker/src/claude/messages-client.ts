@@ -41,6 +41,10 @@ export function createMessagesClient(options: {
     baseURL: options.baseURL,
     maxRetries: 0,
     timeout: options.timeoutMs,
+    // The SDK makes its own spans and would also write `traceparent` itself; the undici
+    // instrumentation (libs/telemetry) already does, and two values in one header break the
+    // link to the API's server span. The SDK documents `propagation: false` for this case.
+    openTelemetry: { propagation: false },
   });
   return {
     async call(params, { stream, onEvent, onResponse, signal }) {

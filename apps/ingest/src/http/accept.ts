@@ -103,7 +103,10 @@ export async function acceptEvent(
     acceptedAt: new Date(deps.now()).toISOString(),
   });
   deps.metrics.events.inc({ source: sourceLabel, outcome: 'accepted' });
-  request.log.debug({ job_id: event.jobId, source: sourceLabel }, 'event accepted');
+  request.log.debug(
+    { job_id: event.jobId, correlation_id: event.correlationId, source: sourceLabel },
+    'event accepted',
+  );
   return event;
 }
 
