@@ -291,16 +291,29 @@ into an empty disk; dedupe restores its partitions in parallel.
 
 ## Where the time goes
 
-A CPU profile of a 30,000-event run (2026-11-22, same machine and load; the benchmark's own
-producer in the same process) had about 15 % of the busy CPU time in dedupe's own code, zod
-validation and LMDB together, and about 60 % in kafkajs:
-encoding record batches (a Buffer allocated and copied per record, CRC32C and murmur2 in
-JavaScript), the Buffer allocations that go with it, and the GC they cause. Every event costs
-four kafkajs records (the input, a job of about 1 KB, a status and a changelog entry). Each
-transaction also makes about ten requests: kafkajs sends FindCoordinator before each
-transactional step (about four per transaction, never cached) besides AddPartitionsToTxn,
-Produce, AddOffsetsToTxn, TxnOffsetCommit and EndTxn. So throughput follows kafkajs'
-encoder and the CPU left over by the broker, not the dedupe logic.
+CPU profiles of 30,000-event runs (2026-11-22, same machine, load 6-10, the benchmark's own
+producer in the same process; the latest with \`node --cpu-prof\`, 44 s of samples): kafkajs
+47 % of all samples (about 60 % of the busy time), GC 10 %, dedupe's own code, zod and LMDB
+together about 12 %, idle 18 %. Committed transactions averaged 2.4 s for about 800 input
+records each (38 of them, 6 partitions at once), so the ten or so requests per transaction
+(kafkajs sends FindCoordinator before each transactional step, about four per transaction,
+never cached, besides AddPartitionsToTxn, Produce, AddOffsetsToTxn, TxnOffsetCommit and EndTxn)
+are a small share: throughput follows the CPU that kafkajs' encoder gets.
+
+The largest single item inside kafkajs is allocation. Its encoder starts every record and every
+record header with a zero-filled 512-byte \`Buffer\` (\`new Encoder()\` → \`Buffer.alloc\`), then grows
+it by doubling and copying for a 1 KB value. A job and a status carry about nine headers each
+(CloudEvents, correlation, trace), so each unique event makes about 21 such allocations (about
+11 KB zero-filled) besides the bytes sent: \`Buffer\` construction was 9.4 % of all samples (2.1 s
+from the header encoder alone) plus much of the GC. Then socket writes (8 %), murmur2, CRC32C and
+64-bit \`Long\` arithmetic in JavaScript. Every event costs four kafkajs records (the input, a job
+of about 1 KB, a status and a changelog entry).
+
+Proposed (not done: \`patches/\` and \`libs/\` are shared): extend \`patches/kafkajs+2.2.4.patch\` so
+the record encoder is sized from the \`sizeOfBody\` it already computes and the header encoder from
+its key and value sizes (or the encoder uses \`Buffer.allocUnsafe\`): no zero-fill, no growth
+copies. dedupe's own code is about an eighth of its CPU, so the 10,000 events/s target is not
+reachable on this shared 2-core machine by changing dedupe alone.
 `;
 mkdirSync(join(import.meta.dirname, '..', 'results'), { recursive: true });
 writeFileSync(join(import.meta.dirname, '..', 'results', 'dedupe.md'), report);

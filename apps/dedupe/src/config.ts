@@ -82,7 +82,7 @@ const name = z.preprocess(
     .optional(),
 );
 
-const envSchema = z.object({
+export const envSchema = z.object({
   DEDUPE_WINDOW: duration('7d'),
   DEDUPE_GROUP_ID: name,
   DEDUPE_TRANSACTIONAL_ID_PREFIX: name,

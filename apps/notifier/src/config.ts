@@ -61,7 +61,7 @@ const bool = z.preprocess(
     .transform((v) => v === 'true' || v === '1' || v === 'yes'),
 );
 
-const envSchema = z.object({
+export const envSchema = z.object({
   NOTIFIER_GROUP_ID: z.preprocess(unsetIfEmpty, z.string().min(1).optional()),
   NOTIFIER_HOST: z.preprocess(unsetIfEmpty, z.string().min(1).default(DEFAULTS.host)),
   NOTIFIER_PORT: z.preprocess(

@@ -26,6 +26,7 @@ import {
   type ResolvedAddress,
   type Resolver,
 } from './http/resolver.ts';
+import { startLoopClock } from './loop-clock.ts';
 import { createNotifierMetrics, type NotifierMetrics } from './metrics.ts';
 import { startServer } from './server.ts';
 import { createAddressPolicy } from './ssrf/address-policy.ts';
@@ -119,6 +120,12 @@ export async function startNotifier(
   }
   const batching = createBatchingProducer({ producer });
 
+  // Waiting budgets (hand-off, destination slots and stalls) do not count the time this
+  // process's event loop was stalled: see loop-clock.ts.
+  const loopClock = startLoopClock({ wall: now });
+  cleanups.push(async () => loopClock.stop());
+  const clock = () => loopClock.now();
+
   const addressPolicy = createAddressPolicy({ allowCidrs: config.delivery.allowCidrs });
   const client = createCallbackClient({
     policy: addressPolicy,
@@ -140,7 +147,7 @@ export async function startNotifier(
       busyRetryMs: delaysMs[0] ?? 1,
     },
     {
-      now,
+      now: clock,
       onCircuitChange: (origin, state, previous) => {
         metrics.openCircuits.set(destinations.openCircuits());
         logger.warn({ origin, state, previous }, `circuit of ${origin} is ${state}`);
@@ -169,6 +176,7 @@ export async function startNotifier(
     timeoutMs: config.delivery.timeoutMs,
     retryAfter: config.delivery.retryAfter,
     now,
+    clock,
   });
   const chain = createRetryChain({
     service: 'notifier',

@@ -5,7 +5,7 @@ import {
   SAMPLE_TRACEPARENT,
 } from '@claude-pipeline/schemas/testing';
 import { contracts, decode } from '@claude-pipeline/schemas';
-import { generateStandardWebhookSecret } from '@claude-pipeline/signing';
+import { createSigner, generateStandardWebhookSecret } from '@claude-pipeline/signing';
 import { callbackHeaders, callbackMessage, createTenantSigners } from './callback-request.ts';
 
 /** Expected signature computed here, independently of the signing lib. */
@@ -52,6 +52,41 @@ describe('callback request', () => {
       [newer, older]
         .map((s) => `v1,${expectedSignature(s, message.webhookId, String(t / 1000), message.body)}`)
         .join(' '),
+    );
+  });
+
+  it('signs exactly as the signing lib does (ids, timestamps, bodies, one to three secrets)', () => {
+    const bodies = ['', '{}', 'ü€ — \u0000 {"a":1}', 'x'.repeat(5000)];
+    for (let n = 1; n <= 3; n += 1) {
+      const secrets = Array.from({ length: n }, () => generateStandardWebhookSecret());
+      // Bare base64 (no `whsec_`) is a valid secret too.
+      secrets[n - 1] = secrets[n - 1]!.slice('whsec_'.length);
+      const t = 1_736_935_200_000 + n * 1_234;
+      const ours = createTenantSigners(new Map([['acme', secrets]]), () => t).signerFor('acme')!;
+      const lib = createSigner({ scheme: 'standard-webhooks', secrets, now: () => t });
+      for (const body of bodies) {
+        for (const options of [{ id: `msg_${n}.2` }, { id: 'a', timestamp: 42 }]) {
+          expect(ours.sign(body, options)).toEqual(lib.sign(body, options));
+          expect(ours.sign(Buffer.from(body), options)).toEqual(
+            lib.sign(Buffer.from(body), options),
+          );
+        }
+      }
+      for (const bad of [
+        {},
+        { id: 'has space' },
+        { id: 'x', timestamp: -1 },
+        { id: 'x', timestamp: 1.5 },
+      ]) {
+        expect(() => ours.sign('{}', bad)).toThrow(RangeError);
+        expect(() => lib.sign('{}', bad)).toThrow(RangeError);
+      }
+    }
+  });
+
+  it('refuses an invalid secret when the signers are built', () => {
+    expect(() => createTenantSigners(new Map([['acme', ['whsec_not base64!']]]))).toThrow(
+      /secrets\[0\]/,
     );
   });
 

@@ -77,6 +77,13 @@ export interface DeliveryHandlerOptions {
   timeoutMs: number;
   retryAfter: RetryAfterSettings;
   now?: () => number;
+  /**
+   * Clock of the waiting budgets: the hand-off deadline, the wait for a destination slot and
+   * destination pauses (the destinations must use the same clock). The service passes its
+   * loop clock (loop-clock.ts), which does not count time the process itself was stalled.
+   * Default: `now`.
+   */
+  clock?: () => number;
 }
 
 export interface DeliveryHandler {
@@ -117,6 +124,7 @@ const tracer = () => trace.getTracer('@claude-pipeline/notifier');
 
 export function createDeliveryHandler(options: DeliveryHandlerOptions): DeliveryHandler {
   const now = options.now ?? Date.now;
+  const clock = options.clock ?? now;
   const { names, metrics, status, ledger, logger } = options;
   const notes = new WeakMap<ConsumedRecord, RunNotes>();
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -246,15 +254,22 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
     );
   }
 
-  /** Waits for `promise` until `deadline`; `undefined` if the deadline came first. */
+  /**
+   * Waits for `promise` until `deadline` (on `clock`); `undefined` if the deadline came first.
+   * The clock may run slower than timers (it stands still during stalls): re-arm until due.
+   */
   function until<T>(promise: Promise<T>, deadline: number): Promise<T | undefined> {
-    const wait = deadline - now();
-    if (!Number.isFinite(wait)) return promise;
+    if (!Number.isFinite(deadline - clock())) return promise;
     let timer: NodeJS.Timeout | undefined;
     return Promise.race([
       promise,
       new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), Math.max(0, wait));
+        const check = () => {
+          const wait = deadline - clock();
+          if (wait <= 0) resolve(undefined);
+          else timer = setTimeout(check, wait);
+        };
+        check();
       }),
     ]).finally(() => clearTimeout(timer));
   }
@@ -270,13 +285,13 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
   ): Promise<void> {
     const { job } = run;
     const verdict = outcome.verdict;
-    if (verdict.kind === 'throttled') destination.pause(now() + verdict.retryAfterMs);
+    if (verdict.kind === 'throttled') destination.pause(clock() + verdict.retryAfterMs);
     if (verdict.kind === 'gone') options.gone.add(url.href);
     const keep =
       verdict.kind === 'delivered' || verdict.kind === 'reject' || verdict.kind === 'gone';
     ledger.settle(entry, outcome, keep);
     // Routing happens right after the hand-off; wait for it (bounded) to know the next due time.
-    const notBefore = await until(entry.routed, now() + 10_000);
+    const notBefore = await until(entry.routed, clock() + 10_000);
     const attempt = attemptEntry(entry.number, now(), entryOutcome(outcome), outcome);
     if (attempt.error && entryOutcome(outcome) === 'retrying' && notBefore !== undefined) {
       attempt.error.message = withNextAttempt(attempt.error.message, notBefore);
@@ -412,7 +427,7 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
           // Pause the destination: every record for it waits, none spends an attempt. The next
           // acquire waits out a short pause here, or hands a long one to the chain; after
           // MAX_THROTTLES_IN_PROCESS answers of 429 the record leaves anyway (Retry-After: 0).
-          destination.pause(now() + outcome.verdict.retryAfterMs);
+          destination.pause(clock() + outcome.verdict.retryAfterMs);
           throttles += 1;
           if (throttles >= MAX_THROTTLES_IN_PROCESS) {
             throw new ClassifiedError('throttled', outcome.message, {
@@ -435,7 +450,7 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
   }
 
   async function handle(record: ConsumedRecord): Promise<void> {
-    const started = now();
+    const started = clock();
     const decoded = safeDecode(contracts.resultRecord, record.value);
     if (!decoded.ok) throw new InvalidRecordError(decoded.error.message, { cause: decoded.error });
     const value = decoded.value;

@@ -12,6 +12,7 @@ import {
   outcomeOf,
   type Attempt,
   type JobMode,
+  type ResultOutcome,
   type ResultRecord,
   type StatusRecord,
 } from '@claude-pipeline/schemas';
@@ -52,6 +53,16 @@ export function createStatusPublisher(options: {
 }): StatusPublisher {
   const now = options.now ?? Date.now;
   let closed = false;
+  // A job's outcome (parsed out of its result) is the same in each of its status records.
+  const outcomes = new WeakMap<ResultRecord, ResultOutcome>();
+  const outcome = (result: ResultRecord) => {
+    let o = outcomes.get(result);
+    if (!o) {
+      o = outcomeOf(result);
+      outcomes.set(result, o);
+    }
+    return o;
+  };
 
   function record(update: StatusUpdate) {
     const { result } = update;
@@ -66,7 +77,7 @@ export function createStatusPublisher(options: {
       has_callback: true,
       updated_at: new Date(now()).toISOString(),
       attempts: [...update.attempts],
-      result: outcomeOf(result),
+      result: outcome(result),
     };
     const last = update.attempts[update.attempts.length - 1];
     const traceparent = headerString(update.recordHeaders, TRACEPARENT);

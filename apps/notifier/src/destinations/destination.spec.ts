@@ -38,6 +38,33 @@ describe('destination', () => {
     expect(d.inFlight).toBe(2);
   });
 
+  it('a freed slot goes to the longest waiting record, and only one waiter is woken for it', async () => {
+    const d = destination({ concurrency: 1, queueLimit: 10 });
+    const first = await d.acquire();
+    const order: string[] = [];
+    const a = d.acquire().then((s) => (order.push('a'), s));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const b = d.acquire().then((s) => (order.push('b'), s));
+    const c = d.acquire().then((s) => (order.push('c'), s));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(d.queued).toBe(3);
+    // A waiter woken without a slot for it goes back to sleep on a new timer: count them.
+    const timers = jest.spyOn(global, 'setTimeout');
+    first.release('success');
+    const slotA = await a;
+    const rearmed = timers.mock.calls.length;
+    timers.mockRestore();
+    expect(rearmed).toBe(0); // b and c were not woken to find no slot
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(order).toEqual(['a']);
+    expect(d.queued).toBe(2);
+    slotA.release('success');
+    (await b).release('success');
+    (await c).release('success');
+    expect(order).toEqual(['a', 'b', 'c']);
+    expect(d.inFlight).toBe(0);
+  });
+
   it('sheds as busy when the queue is full', async () => {
     const d = destination({ queueLimit: 1 });
     await d.acquire();
@@ -111,5 +138,30 @@ describe('destination', () => {
     probe.release('success');
     await waiting;
     expect(next?.probe).toBe(false);
+  });
+
+  it('while a probe has gone unanswered for stallMs, records are shed at once', async () => {
+    let t = 0;
+    const breaker = createCircuitBreaker({
+      failureThreshold: 1,
+      cooldownMs: 1_000,
+      maxCooldownMs: 1_000,
+      now: () => t,
+    });
+    const d = destination({ breaker, now: () => t, stallMs: 500 });
+    (await d.acquire()).release('failure');
+    t += 1_000;
+    const probe = await d.acquire();
+    expect(probe.probe).toBe(true);
+    t += 499; // not yet: a record waits for the probe's outcome
+    let settled = false;
+    const waiting = d.acquire({ deadline: t + 10_000 }).finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(settled).toBe(false);
+    t += 1; // the probe hangs: shed without waiting, and the waiting record with it
+    expect((await reason(d.acquire({ deadline: t + 10_000 }))).reason).toBe('busy');
+    expect((await reason(waiting)).reason).toBe('busy');
+    probe.release('success');
+    expect((await d.acquire()).probe).toBe(false);
   });
 });

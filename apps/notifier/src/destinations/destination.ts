@@ -94,8 +94,18 @@ export function createDestination(options: DestinationOptions): Destination {
   let lastProgress = now();
   const waiters = new Set<() => void>();
 
+  /** Every waiter re-checks: the state changed (pause, circuit). */
   const wake = () => {
     for (const w of [...waiters]) w();
+  };
+  /**
+   * One waiter re-checks, the longest waiting first: a slot was freed. Waking all of them per
+   * freed slot cost O(waiters) timers and promises per request (quadratic under load) for one
+   * winner; the rest went back to sleep.
+   */
+  const wakeOne = () => {
+    const first = waiters.values().next();
+    if (!first.done) first.value();
   };
 
   /** Waits until woken or `ms` passed (at most a second: the loop re-checks state anyway). */
@@ -110,10 +120,19 @@ export function createDestination(options: DestinationOptions): Destination {
       waiters.add(done);
     });
 
-  const stalled = (t: number) =>
-    inFlight >= options.concurrency && t - lastProgress >= options.stallMs;
+  const { concurrency } = options;
+  const stalled = (t: number) => inFlight >= concurrency && t - lastProgress >= options.stallMs;
 
-  async function acquire({ deadline = Infinity }: AcquireOptions = {}): Promise<Slot> {
+  async function acquire(options: AcquireOptions = {}): Promise<Slot> {
+    try {
+      return await tryAcquire(options);
+    } finally {
+      // Leaving with a slot to spare (shed, or a slot freed meanwhile): pass the turn on.
+      if (inFlight < concurrency && waiters.size > 0) wakeOne();
+    }
+  }
+
+  async function tryAcquire({ deadline = Infinity }: AcquireOptions): Promise<Slot> {
     for (;;) {
       const t = now();
       lastActive = t;
@@ -137,10 +156,15 @@ export function createDestination(options: DestinationOptions): Destination {
         throw new DestinationUnavailable(origin, 'open', admission.retryInMs);
       }
       if (admission.kind === 'wait') {
-        if (t >= deadline || waiters.size >= options.queueLimit) {
+        // A probe is out. Unanswered for a whole stall period, it is hanging like the requests
+        // that opened the circuit: shed at once, as for a stalled destination, rather than let
+        // every record for this origin hold its partition slot for its full budget while the
+        // probe runs to its timeout.
+        const probeHangs = inFlight > 0 && t - lastProgress >= options.stallMs;
+        if (t >= deadline || probeHangs || waiters.size >= options.queueLimit) {
           throw new DestinationUnavailable(origin, 'busy', options.busyRetryMs);
         }
-        await waitFor(deadline - t);
+        await waitFor(Math.min(deadline - t, options.stallMs));
         continue;
       }
       if (inFlight === 0) lastProgress = t;
@@ -162,7 +186,7 @@ export function createDestination(options: DestinationOptions): Destination {
         if (effect === 'success') breaker.succeeded(probe);
         else if (effect === 'failure') breaker.failed(probe);
         else breaker.released(probe);
-        wake();
+        wakeOne();
       },
     };
   }
