@@ -252,10 +252,22 @@ export function createPartitionLane(options: PartitionLaneOptions): PartitionLan
         [ATTR_PIPELINE_CORRELATION_ID]: job.correlation_id,
         [ATTR_PIPELINE_DEDUPE_DUPLICATE]: verdict.kind === 'duplicate',
       });
-      if (verdict.kind === 'duplicate') continue;
+      if (verdict.kind === 'duplicate') {
+        context.with(trace.setSpan(context.active(), span), () =>
+          log.debug(
+            { job_id: job.job_id, correlation_id: job.correlation_id },
+            'repeat of a known idempotency key dropped',
+          ),
+        );
+        continue;
+      }
       // Each output record carries its own job's trace: the PRODUCER spans are children of this
       // record's processing span, not of whatever span the batch runs in.
       context.with(trace.setSpan(context.active(), span), () => {
+        log.debug(
+          { job_id: job.job_id, correlation_id: job.correlation_id, generation: job.generation },
+          'new job (emitted with this transaction)',
+        );
         const jobMessage = tracedMessage(jobRecord(verdict, topics.jobs, now));
         const statusMessage = tracedMessage(acceptedStatus(verdict, topics.status, now));
         traced.push(jobMessage, statusMessage);

@@ -1,4 +1,10 @@
-import type { Kafka, Offsets, ProducerBatch, RecordMetadata } from 'kafkajs';
+import {
+  Partitioners,
+  type Kafka,
+  type Offsets,
+  type ProducerBatch,
+  type RecordMetadata,
+} from 'kafkajs';
 
 /** The part of a kafkajs transaction dedupe uses (a kafkajs `Transaction` is one). */
 export interface TransactionPort {
@@ -41,6 +47,9 @@ export function kafkaProducerFactory(options: KafkaProducerFactoryOptions): Prod
       maxInFlightRequests: 1,
       transactionTimeout: options.transactionTimeoutMs,
       allowAutoTopicCreation: false,
+      // Keys are placed like the Java client (murmur2): ingest's stream replay and the other
+      // services compute partitions that way.
+      createPartitioner: Partitioners.DefaultPartitioner,
       // Right after a commit the coordinator is still writing its markers and answers the next
       // transaction's AddPartitionsToTxn with CONCURRENT_TRANSACTIONS for a few ms; kafkajs'
       // first retry waits 300 ms. Back-to-back transactions over 12 partitions took 107 ms each

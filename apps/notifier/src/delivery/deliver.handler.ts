@@ -422,6 +422,16 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
             recordHeaders: record.headers,
           });
           metrics.recordsProcessed.inc({ topic: record.topic, outcome: 'ok' });
+          logger.debug(
+            {
+              job_id: result.job_id,
+              correlation_id: result.correlation_id,
+              generation: job.generation,
+              origin: url.origin,
+              attempt: number,
+            },
+            'callback delivered',
+          );
           return;
         case 'throttled':
           // Pause the destination: every record for it waits, none spends an attempt. The next

@@ -1,0 +1,47 @@
+import { decodeStored, encodeStored, type StoredIntent } from './stored.ts';
+
+const intent: StoredIntent = {
+  schema_version: 1,
+  type: 'intent',
+  intent_id: 'i-0-0-1',
+  created_at: '2026-11-22T08:00:00.000Z',
+  jobs: [
+    {
+      job_id: 'job-1',
+      tenant: 'acme',
+      correlation_id: 'c-1',
+      generation: 1,
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      source_partition: 0,
+      source_offset: '1',
+      attempt: 1,
+      created_at: '2026-11-22T07:59:00.000Z',
+    },
+  ],
+  source_offsets: [{ topic: 'jobs', partition: 0, from_offset: '0', to_offset: '1' }],
+};
+
+describe('stored records', () => {
+  it('round-trips an intent and a batch record', () => {
+    expect(decodeStored(encodeStored(intent))).toEqual(intent);
+    const batch = {
+      schema_version: 1 as const,
+      type: 'batch' as const,
+      batch_id: 'msgbatch_1',
+      intent_id: 'i-0-0-1',
+      created_at: '2026-11-22T08:00:01.000Z',
+      expires_at: '2026-11-23T08:00:01.000Z',
+      job_ids: ['job-1'],
+      emitted_lines: 5,
+    };
+    expect(decodeStored(encodeStored(batch))).toEqual(batch);
+  });
+
+  it('refuses an intent with a bad job ref or a bad envelope', () => {
+    const badRef = { ...intent, jobs: [{ ...intent.jobs[0], attempt: 'one' }] };
+    expect(() => decodeStored(Buffer.from(JSON.stringify(badRef)))).toThrow();
+    const badHead = { ...intent, intent_id: 'has spaces' };
+    expect(() => decodeStored(Buffer.from(JSON.stringify(badHead)))).toThrow();
+    expect(() => decodeStored(Buffer.from('{"type":"other"}'))).toThrow();
+  });
+});
