@@ -22,8 +22,11 @@ export interface ServiceSpec {
  * only ever configured by `npm start`; production configures its own (see each app's README).
  */
 export const LOCAL_DEMO_SECRET = 'whsec_bG9jYWwtZGV2LW9ubHktbm90LWEtc2VjcmV0ISE=';
-/** Bearer key of tenant `demo` for `POST /v1/jobs` (`PIPELINE_API_KEY`). */
-export const LOCAL_API_KEY = 'local-dev-only-api-key-demo-0001';
+/**
+ * Bearer key of tenant `acme` for `POST /v1/jobs` (`PIPELINE_API_KEY`): the tenant of the sample
+ * webhook sources too, so one key follows every job of the local stack.
+ */
+export const LOCAL_API_KEY = 'local-dev-only-api-key-acme-0001';
 /** Webhook secrets of the sample sources file (apps/ingest/config/sources.sample.json). */
 export const LOCAL_WEBHOOK_SECRETS = {
   github: 'local-dev-only-github-webhook-secret',
@@ -31,8 +34,8 @@ export const LOCAL_WEBHOOK_SECRETS = {
   githubPrevious: 'local-dev-only-github-webhook-secret-previous',
   anthropic: 'whsec_bG9jYWwtZGV2LWFudGhyb3BpYy13ZWJob29rIQ==',
 } as const;
-/** Tenants of the local stack: `demo` (API key) and `acme` (the sample webhook sources). */
-const LOCAL_TENANTS = ['demo', 'acme'] as const;
+/** Tenants whose callbacks the local notifier signs (with LOCAL_DEMO_SECRET). */
+const LOCAL_TENANTS = ['acme', 'demo'] as const;
 
 export const SERVICES: readonly ServiceSpec[] = [
   {
@@ -50,6 +53,20 @@ export const SERVICES: readonly ServiceSpec[] = [
     portEnv: 'DEDUPE_HTTP_PORT',
     env: { DEDUPE_HTTP_HOST: '127.0.0.1' },
     describe: (port) => `http://127.0.0.1:${port}/metrics (pipeline.events -> pipeline.jobs)`,
+  },
+  {
+    name: 'claude-worker',
+    port: 8083,
+    portEnv: 'WORKER_PORT',
+    env: { WORKER_HOST: '127.0.0.1' },
+    describe: (port) => `http://127.0.0.1:${port}/metrics (realtime jobs -> Messages API)`,
+  },
+  {
+    name: 'batch-poller',
+    port: 8085,
+    portEnv: 'BATCH_POLLER_HTTP_PORT',
+    env: { BATCH_POLLER_HTTP_HOST: '127.0.0.1' },
+    describe: (port) => `http://127.0.0.1:${port}/metrics (batch jobs -> Message Batches API)`,
   },
   {
     name: 'notifier',
@@ -74,7 +91,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     portEnv: 'INGEST_PORT',
     env: {
       INGEST_HOST: '127.0.0.1',
-      INGEST_API_KEYS: `demo:${LOCAL_API_KEY}`,
+      INGEST_API_KEYS: `acme:${LOCAL_API_KEY}`,
       INGEST_SOURCES_FILE: 'apps/ingest/config/sources.sample.json',
       // Signs the short-lived stream URLs (any replica verifies them).
       INGEST_STREAM_TOKEN_SECRETS: 'local-dev-only-stream-token-secret-0123456789',
