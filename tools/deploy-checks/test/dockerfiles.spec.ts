@@ -128,6 +128,15 @@ describe('Dockerfiles', () => {
     }
   });
 
+  it("claude-worker's image caps V8's heap growth (the 300 MB RSS target at ~1,000 calls in flight)", () => {
+    const steps = instructions(readFileSync(join(ROOT, 'apps/claude-worker/Dockerfile'), 'utf8'));
+    const runtime = steps.slice(steps.map((s) => s.op).lastIndexOf('FROM'));
+    const env = runtime.filter((s) => s.op === 'ENV').map((s) => s.args);
+    expect(env.join('\n')).toMatch(
+      /NODE_OPTIONS="--max-old-space-size=\d+ --max-semi-space-size=\d+"/,
+    );
+  });
+
   it('the build context leaves out what images must not contain', () => {
     const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
     for (const pattern of ['**/node_modules', '**/dist', '.git', '.env', '.run']) {
