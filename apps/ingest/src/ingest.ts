@@ -199,6 +199,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
       streams,
       streamSettings: config.stream,
       now,
+      devMode: config.devMode,
     });
     // Stop taking requests first, then flush and disconnect (cleanups run in reverse).
     cleanups.push(() => app.close());

@@ -1,6 +1,7 @@
 import type { Logger } from '@claude-pipeline/telemetry';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiKeyAuthenticator } from '../auth/api-keys.ts';
+import { registerDevRoutes } from '../dev/dev.routes.ts';
 import type { EventPublisher } from '../events/event-publisher.ts';
 import type { IngestMetrics } from '../metrics.ts';
 import type { ReadinessProbe } from '../readiness.ts';
@@ -37,6 +38,8 @@ export interface ServerDeps {
   streamSettings: StreamSettings;
   /** Clock, ms since the epoch (received_at, accepted_at). */
   now: () => number;
+  /** `INGEST_DEV_MODE`: also serve the local-development pages (`/dev/*`). */
+  devMode?: boolean;
 }
 
 /**
@@ -70,5 +73,6 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerJobRoutes(app, deps);
   registerStreamRoutes(app, deps);
   registerWebhookRoutes(app, deps);
+  if (deps.devMode === true) registerDevRoutes(app);
   return app;
 }
