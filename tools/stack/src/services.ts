@@ -65,7 +65,13 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'batch-poller',
     port: 8085,
     portEnv: 'BATCH_POLLER_HTTP_PORT',
-    env: { BATCH_POLLER_HTTP_HOST: '127.0.0.1' },
+    // Locally a batch is packed after 5 s and polled every 2 s, so the demo's batch job ends in
+    // seconds (production defaults: 60 s and 60 s).
+    env: {
+      BATCH_POLLER_HTTP_HOST: '127.0.0.1',
+      BATCH_POLLER_MAX_AGE: '5s',
+      BATCH_POLLER_POLL_INTERVAL: '2s',
+    },
     describe: (port) => `http://127.0.0.1:${port}/metrics (batch jobs -> Message Batches API)`,
   },
   {

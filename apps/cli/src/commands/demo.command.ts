@@ -346,7 +346,8 @@ async function submitAll(
       name: 'anthropic event',
       source: opts.anthropicSource,
       scheme: 'anthropic',
-      event: undefined,
+      // The event the sample sources file routes (an incident note, batch mode).
+      event: 'deployment_run.failed',
     },
   ] as const;
   for (const hook of hooks) {
