@@ -212,9 +212,17 @@ export async function startBatchPoller(
     await control.subscribe({ topic: topics.control, fromBeginning: false });
     await control.run({
       eachMessage: async ({ message }) => {
-        const parsed = message.value
-          ? safeParse(batchControlSchema, JSON.parse(message.value.toString('utf8')) as unknown)
-          : undefined;
+        // A control record only says "poll this batch now": a malformed one falls back to its
+        // key, and never stops the service (polling on the schedule covers a lost one).
+        let body: unknown;
+        try {
+          body = message.value
+            ? (JSON.parse(message.value.toString('utf8')) as unknown)
+            : undefined;
+        } catch {
+          logger.warn({ topic: topics.control }, 'control record is not JSON; using its key');
+        }
+        const parsed = body === undefined ? undefined : safeParse(batchControlSchema, body);
         const batchId = parsed?.ok ? parsed.value.batch_id : message.key?.toString('utf8');
         if (batchId) owner.pollNow(batchId);
       },

@@ -62,12 +62,42 @@ export function parseJson(raw: Buffer): unknown {
   if (raw.length === 0) {
     throw new ProblemError(400, { code: 'malformed_json', detail: 'The request body is empty.' });
   }
+  let value: unknown;
   try {
-    return JSON.parse(utf8.decode(raw));
+    value = JSON.parse(utf8.decode(raw));
   } catch {
     throw new ProblemError(400, {
       code: 'malformed_json',
       detail: 'The request body is not valid UTF-8 JSON.',
     });
   }
+  if (nestingDepth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    throw new ProblemError(422, {
+      code: 'json_too_deep',
+      detail: `The request body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep.`,
+    });
+  }
+  return value;
+}
+
+/**
+ * Deepest nesting a body may have. Real webhooks nest a handful of levels; deeper documents
+ * only cost (a prompt renders them pretty-printed, recursion in JSON.stringify overflows the
+ * stack at a few thousand levels), so they are refused before anything reads them.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Nesting depth of a parsed JSON value (a scalar is 0), counted without recursion; stops past `limit`. */
+export function nestingDepth(value: unknown, limit = Number.POSITIVE_INFINITY): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [current, depth] = item;
+    if (current === null || typeof current !== 'object') continue;
+    const level = depth + 1;
+    if (level > deepest) deepest = level;
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(current)) stack.push([child, level]);
+  }
+  return deepest;
 }
