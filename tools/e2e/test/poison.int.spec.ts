@@ -208,6 +208,15 @@ describe('poison records on every consumed topic', () => {
   });
 
   it('the consumers keep going: realtime and batch jobs submitted afterwards are delivered', async () => {
+    // batch-poller also reads `batches.control` ("poll this batch now"): a malformed one must not
+    // stop it (it once did: an unguarded JSON.parse).
+    await producer.send({
+      topic: `${stack.prefix}.batches.control`,
+      messages: [
+        { key: 'msgbatch_poison', value: 'not json' },
+        { key: null, value: '{"schema_version":99}' },
+      ],
+    });
     const ingest = stack.url('ingest');
     const realtime = await postJob(ingest, LOCAL_API_KEY, {
       prompt: 'After the poison: realtime',
