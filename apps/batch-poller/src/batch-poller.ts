@@ -7,6 +7,7 @@ import {
   createMetricsRegistry,
   metricsHandler,
   type Logger,
+  startHttpServer,
 } from '@claude-pipeline/telemetry';
 import kafkajs, { type Consumer, type Kafka, type logCreator, type Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
@@ -14,7 +15,6 @@ import { createBatchesFollower, createOwnership } from './batches-follower.ts';
 import type { BatchPollerConfig } from './config.ts';
 import { formatDuration } from './duration.ts';
 import { BatchPollerConfigError } from './errors.ts';
-import { startHttpServer } from './http.server.ts';
 import { kafkaJobReader, type JobReader } from './job-reader.ts';
 import { createBatchPollerMetrics } from './metrics.ts';
 import { createOwner } from './owner.ts';

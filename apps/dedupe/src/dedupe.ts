@@ -11,6 +11,7 @@ import {
   createMetricsRegistry,
   metricsHandler,
   type Logger,
+  startHttpServer,
 } from '@claude-pipeline/telemetry';
 import kafkajs, { type Kafka, type logCreator } from 'kafkajs';
 import type { Registry } from 'prom-client';
@@ -18,7 +19,6 @@ import type { DedupeConfig } from './config.ts';
 import { createDedupeConsumer, type LaneRegistry } from './dedupe.consumer.ts';
 import { formatDuration } from './duration.ts';
 import { DedupeConfigError } from './errors.ts';
-import { startHttpServer } from './http.server.ts';
 import { createDedupeMetrics } from './metrics.ts';
 import { createPartitionLane, type PartitionLane } from './partition-lane.ts';
 import { kafkaProducerFactory, type ProducerFactory } from './transaction.port.ts';

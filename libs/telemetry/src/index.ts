@@ -22,6 +22,7 @@ export {
   type LoggerFactoryOptions,
 } from './logger.ts';
 export * from './metrics.ts';
+export { startHttpServer, type HttpServer, type Probes } from './probe-server.ts';
 export {
   createCounter,
   createGauge,

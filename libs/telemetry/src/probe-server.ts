@@ -1,6 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/**
+ * The probe and metrics endpoint of a consumer service without an HTTP API of its own (dedupe,
+ * batch-poller).
+ */
+
 /** What the probes report (computed per request). */
 export interface Probes {
   /** The process works (false after a fatal consumer crash: restart it). */
