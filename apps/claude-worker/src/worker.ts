@@ -16,7 +16,7 @@ import type { WorkerConfig } from './config.ts';
 import { SERVICE_NAME } from './defaults.ts';
 import { WorkerError } from './errors.ts';
 import { createJobHandler } from './job.handler.ts';
-import { kafkaLogCreator } from './kafka-logger.ts';
+import { kafkaLogCreator } from '@claude-pipeline/kafka';
 import { createRateLimiter, type RateLimiter } from './limiter/rate-limiter.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.ts';
 import { createJobPublisher } from './output/job-publisher.ts';

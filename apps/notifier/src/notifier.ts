@@ -31,7 +31,7 @@ import { createNotifierMetrics, type NotifierMetrics } from './metrics.ts';
 import { startServer } from './server.ts';
 import { createAddressPolicy } from './ssrf/address-policy.ts';
 import { NotifierError } from './errors.ts';
-import { kafkaLogCreator } from './kafka-logger.ts';
+import { kafkaLogCreator } from '@claude-pipeline/kafka';
 
 /**
  * The notifier service: consumes `pipeline.results` and its retry stages, POSTs each result

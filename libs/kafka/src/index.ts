@@ -17,3 +17,4 @@ export * from './dlq/redrive.ts';
 export * from './topics/topics-file.ts';
 export * from './state/index.ts';
 export * from './topics/access.ts';
+export { kafkaLogCreator } from './log-creator.ts';
