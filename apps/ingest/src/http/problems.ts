@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { PROBLEM_CONTENT_TYPE, type Problem } from '@claude-pipeline/schemas';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { isProblemError, ProblemError } from '../errors.ts';
@@ -69,4 +70,51 @@ export function installProblemHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((_request, reply) =>
     sendProblem(reply, new ProblemError(404, { code: 'not_found' })),
   );
+}
+
+/**
+ * Requests Node's HTTP parser refuses before fastify sees them (bare CR/LF or NUL in a header,
+ * obs-fold, Content-Length with Transfer-Encoding, headers over the size limit, a request that
+ * took too long) are answered as problems too, in place of fastify's default
+ * `{"error":...,"statusCode":...}` (`defaultClientErrorHandler` in fastify.js, which this
+ * follows otherwise: nothing to do on a reset or destroyed socket, write when writable, then
+ * destroy the connection, since the parser cannot continue on it).
+ */
+export function clientErrorHandler(
+  this: { log: { debug: (obj: object, msg: string) => void } },
+  error: Error & { code?: string },
+  socket: Socket,
+): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const problem =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new ProblemError(408, {
+          code: 'request_timeout',
+          detail: 'The request was not received in time.',
+        })
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? new ProblemError(431, {
+            code: 'headers_too_large',
+            detail: 'The request headers are larger than this server accepts.',
+          })
+        : new ProblemError(400, {
+            code: 'malformed_request',
+            detail:
+              'The request is not valid HTTP/1.1 (for example a header with CR, LF or NUL in its value, a folded header line, or both Content-Length and Transfer-Encoding).',
+          });
+  this.log.debug(
+    { status: problem.status, code: problem.code, parser: error.code },
+    'request rejected',
+  );
+  if (socket.writable) {
+    const body = JSON.stringify(problemBody(problem));
+    socket.write(
+      `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? 'Error'}\r\n` +
+        `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    );
+  }
+  socket.destroy(error);
 }

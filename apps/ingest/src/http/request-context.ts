@@ -33,10 +33,27 @@ export function traceParentOf(request: FastifyRequest): Context {
 /** Printable ASCII; an IETF structured-field string (`"..."`) is unquoted. */
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,180}$/;
 
+/** How many times a (lower-case) header name occurs in Node's raw `[name, value, ...]` list. */
+function headerCount(rawHeaders: readonly string[] | undefined, name: string): number {
+  let count = 0;
+  for (let i = 0; i < (rawHeaders?.length ?? 0); i += 2) {
+    if (rawHeaders?.[i]?.toLowerCase() === name) count += 1;
+  }
+  return count;
+}
+
 /** The `Idempotency-Key` header, or undefined; a bad one is a 400. */
 export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   const raw = request.headers['idempotency-key'];
   if (raw === undefined) return undefined;
+  // Node joins repeated headers it does not know with ", " ("a" twice reads "a, a"), which would
+  // silently become a third key: a key sent more than once is refused instead.
+  if (headerCount(request.raw.rawHeaders, 'idempotency-key') > 1) {
+    throw new ProblemError(400, {
+      code: 'invalid_idempotency_key',
+      detail: 'Send Idempotency-Key once.',
+    });
+  }
   let value = single(raw) ?? '';
   if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
     value = value.slice(1, -1);

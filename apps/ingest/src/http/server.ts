@@ -13,7 +13,7 @@ import type { StreamTokenSigner } from '../stream/stream-token.ts';
 import type { WebhookSource } from '../webhooks/webhook-source.ts';
 import { registerHealthRoutes } from './health.routes.ts';
 import { registerJobRoutes } from './jobs.routes.ts';
-import { installProblemHandlers } from './problems.ts';
+import { clientErrorHandler, installProblemHandlers } from './problems.ts';
 import { registerStreamRoutes, type StreamSettings } from './stream.routes.ts';
 import { registerWebhookRoutes } from './webhooks.routes.ts';
 
@@ -58,6 +58,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: (logger) => logger,
     return503OnClosing: true,
+    clientErrorHandler,
     forceCloseConnections: true,
   });
 
