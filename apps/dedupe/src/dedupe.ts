@@ -1,6 +1,7 @@
 import {
   createKafka,
   createStateStore,
+  kafkaLogCreator,
   topicNames,
   waitForTopics,
   type StateStore,
@@ -13,7 +14,7 @@ import {
   type Logger,
   startHttpServer,
 } from '@claude-pipeline/telemetry';
-import kafkajs, { type Kafka, type logCreator } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { DedupeConfig } from './config.ts';
 import { createDedupeConsumer, type LaneRegistry } from './dedupe.consumer.ts';
@@ -22,9 +23,6 @@ import { DedupeConfigError } from './errors.ts';
 import { createDedupeMetrics } from './metrics.ts';
 import { createPartitionLane, type PartitionLane } from './partition-lane.ts';
 import { kafkaProducerFactory, type ProducerFactory } from './transaction.port.ts';
-
-// kafkajs is CommonJS and Node's named-export detection misses its enums.
-const { logLevel } = kafkajs;
 
 export interface DedupeDeps {
   logger?: Logger;
@@ -47,22 +45,6 @@ export interface Dedupe {
   isReady(): boolean;
   /** Stops consuming after in-flight transactions, closes stores and the HTTP server. */
   stop(): Promise<void>;
-}
-
-/**
- * Routes kafkajs' own logs into the service's pino logger. kafkajs logs every error response at
- * ERROR, also those it retries (a leader moving, a rebalance): they become warnings here; what
- * kafkajs gives up on reaches dedupe as an exception and is logged there.
- */
-function kafkaLogs(logger: Logger): logCreator {
-  const log = logger.child({ component: 'kafkajs' });
-  return () =>
-    ({ namespace, level, log: entry }) => {
-      const { message, timestamp: _timestamp, logger: _logger, ...fields } = entry;
-      const line = { namespace, ...fields };
-      if (level === logLevel.ERROR || level === logLevel.WARN) log.warn(line, message);
-      else log.debug(line, message);
-    };
 }
 
 /** Fails fast when a topic is missing or the changelog is not co-partitioned with the input. */
@@ -112,7 +94,12 @@ export async function startDedupe(config: DedupeConfig, deps: DedupeDeps = {}): 
   const metrics = createDedupeMetrics(registry);
   const names = topicNames(config.kafka.topicPrefix);
   const kafka =
-    deps.kafka ?? createKafka({ settings: config.kafka, logCreator: kafkaLogs(logger) });
+    deps.kafka ??
+    createKafka({
+      settings: config.kafka,
+      // kafkajs logs what it retries as ERROR; what it gives up on reaches dedupe as an exception.
+      logCreator: kafkaLogCreator(logger, { errors: 'warn', info: 'debug' }),
+    });
 
   await checkTopics(kafka, config);
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   createBatchingProducer,
   createKafka,
+  kafkaLogCreator,
   topicNames,
   waitForTopics,
 } from '@claude-pipeline/kafka';
@@ -14,7 +15,6 @@ import type { IngestConfig } from './config/env.config.ts';
 import { IngestError } from './errors.ts';
 import { createKafkaEventPublisher } from './events/event-publisher.ts';
 import { buildServer } from './http/server.ts';
-import { pinoLogCreator } from './kafka/log-creator.ts';
 import { createIngestMetrics } from './metrics.ts';
 import { createReadinessProbe } from './readiness.ts';
 import { createCatchUpTracker } from './status/catch-up.ts';
@@ -74,7 +74,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   );
   const names = topicNames(config.kafka.topicPrefix);
   const topics = [names.events, names.status, names.stream];
-  const kafka = createKafka({ settings: config.kafka, logCreator: pinoLogCreator(logger) });
+  const kafka = createKafka({ settings: config.kafka, logCreator: kafkaLogCreator(logger) });
 
   if (config.stream.tokenSecretGenerated) {
     logger.warn(

@@ -17,4 +17,4 @@ export * from './dlq/redrive.ts';
 export * from './topics/topics-file.ts';
 export * from './state/index.ts';
 export * from './topics/access.ts';
-export { kafkaLogCreator } from './log-creator.ts';
+export { kafkaLogCreator, type KafkaLogOptions } from './log-creator.ts';
