@@ -16,7 +16,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -255,7 +255,7 @@ async function main(): Promise<void> {
       const measureAck = measuring;
       for (const { i, ...message } of messages) {
         sends.push(
-          batchingOf(i)!
+          batchingOf(i)
             .send({ topic: names.stream, ...message })
             .then(() => {
               if (measureAck) acks.recordValue(Math.max(1, Math.round((clock() - sentAt) * 1000)));
@@ -350,7 +350,12 @@ async function main(): Promise<void> {
       '',
     ];
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench/results/stream.md'), lines.join('\n'));
+    // Whatever follows the marker in the existing report (the written analysis) is kept.
+    const reportPath = join(ROOT, 'bench/results/stream.md');
+    const marker = '<!-- the analysis below is kept when the benchmark rewrites this file -->';
+    const previous = existsSync(reportPath) ? readFileSync(reportPath, 'utf8') : '';
+    const kept = previous.includes(marker) ? previous.slice(previous.indexOf(marker)) : '';
+    writeFileSync(reportPath, kept ? `${lines.join('\n')}\n${kept}` : lines.join('\n'));
     console.log(lines.join('\n'));
   } finally {
     await Promise.all(producers.map((p) => p.disconnect()));
