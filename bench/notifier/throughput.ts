@@ -7,7 +7,11 @@
  * Run: npm run bench:notifier (needs the local broker). Env: BENCH_RESULTS (default 6000),
  * BENCH_OUT (report path, default bench/results/notifier.md), BENCH_RUNS (default 1: runs of
  * each scenario; the report shows each), BENCH_WARMUP (default 2000: results of a first,
- * unreported run that warms the JIT up).
+ * unreported run that warms the JIT up), BENCH_NOTIFIER_DIR (another copy of apps/notifier, for
+ * before/after rows). Short mode for a quick check: BENCH_RESULTS=1000 BENCH_WARMUP=0.
+ * CPU profile: node_modules/node/bin/node --cpu-prof --cpu-prof-dir=/tmp/prof
+ * --conditions=@claude-pipeline/source bench/notifier/throughput.ts (Node 24 is the workspace's
+ * `node` package; /usr/bin/node may be older).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';

@@ -25,6 +25,7 @@ export interface NotifierConfig {
   delivery: {
     timeoutMs: number;
     handoffMs: number;
+    stallMs: number;
     allowHttp: boolean;
     allowCidrs: readonly string[];
     responseBodyLimitBytes: number;
@@ -93,6 +94,7 @@ export const envSchema = z.object({
   NOTIFIER_ALLOW_HTTP: bool,
   NOTIFIER_TIMEOUT_MS: positiveInt(DEFAULTS.timeoutMs),
   NOTIFIER_HANDOFF_MS: positiveInt(DEFAULTS.handoffMs),
+  NOTIFIER_STALL_MS: positiveInt(DEFAULTS.stallMs),
   NOTIFIER_RETRY_DELAYS_MS: z.preprocess(
     unsetIfEmpty,
     z
@@ -228,6 +230,7 @@ export function loadConfig(env: Env = process.env): NotifierConfig {
     delivery: {
       timeoutMs: e.NOTIFIER_TIMEOUT_MS,
       handoffMs: e.NOTIFIER_HANDOFF_MS,
+      stallMs: e.NOTIFIER_STALL_MS,
       allowHttp: e.NOTIFIER_ALLOW_HTTP,
       allowCidrs: e.NOTIFIER_ALLOW_CIDRS,
       responseBodyLimitBytes: e.NOTIFIER_RESPONSE_BODY_LIMIT_BYTES,

@@ -15,6 +15,14 @@ export const DEFAULTS = {
    * next retry stage, so a slow endpoint never holds the partition healthy ones share.
    */
   handoffMs: 1_000,
+  /**
+   * NOTIFIER_STALL_MS: an attempt unanswered this long while its endpoint finished nothing else
+   * (250 ms) is handed off at once instead of waiting its whole hand-off budget, and an endpoint
+   * with every connection busy and nothing finished for this long sheds new records at once. An
+   * endpoint that keeps answering (however busy) is never stalled; one that answers nothing is
+   * detected in this time, so its records hold their partition slots no longer than that.
+   */
+  stallMs: 250,
   /** NOTIFIER_MAX_IN_FLIGHT: records in flight per partition; also bounds duplicates on a crash. */
   maxInFlight: 500,
   /** NOTIFIER_DESTINATION_CONCURRENCY: connections (and requests in flight) per origin. */

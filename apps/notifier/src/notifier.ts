@@ -89,13 +89,15 @@ export async function startNotifier(
   const metrics = createNotifierMetrics(registry);
 
   const admin = kafka.admin();
-  const producer = kafka.producer({
-    idempotent: true,
-    allowAutoTopicCreation: false,
-    // Java's murmur2 partitioner (kafkajs' default since v2), named so no warning is logged:
-    // status records must land where every other producer of a job id puts them.
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+  const newProducer = () =>
+    kafka.producer({
+      idempotent: true,
+      allowAutoTopicCreation: false,
+      // Java's murmur2 partitioner (kafkajs' default since v2), named so no warning is logged:
+      // status records must land where every other producer of a job id puts them.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+  let producer = newProducer();
   const cleanups: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
@@ -113,12 +115,24 @@ export async function startNotifier(
     }
     await waitForTopics(admin, needed, { timeoutMs: 15_000 });
     await producer.connect();
-    cleanups.push(() => producer.disconnect());
+    cleanups.push(() => producer.disconnect()); // the current one, after any renewal
   } catch (error) {
     await closeAll();
     throw error;
   }
-  const batching = createBatchingProducer({ producer });
+  const batching = createBatchingProducer({
+    producer,
+    // A produce the broker rejected in part leaves kafkajs' sequence numbers wrong for the
+    // other partitions of the request: continue from a new producer id (see batching-producer).
+    renew: async (broken) => {
+      const fresh = newProducer();
+      await fresh.connect();
+      producer = fresh;
+      logger.warn('idempotent producer renewed after a rejected produce request');
+      void broken.disconnect().catch(() => undefined);
+      return fresh;
+    },
+  });
 
   // Waiting budgets (hand-off, destination slots and stalls) do not count the time this
   // process's event loop was stalled: see loop-clock.ts.
@@ -141,9 +155,9 @@ export async function startNotifier(
   const destinations = createDestinationRegistry(
     {
       ...config.destinations,
-      // An endpoint with every connection busy that finished nothing for a whole hand-off
-      // budget is stalled: records queueing behind it would only wait to be handed off.
-      stallMs: config.delivery.handoffMs,
+      // An endpoint with every connection busy that finished nothing for a stall period is
+      // stalled: records queueing behind it would only wait to be handed off.
+      stallMs: Math.min(config.delivery.stallMs, config.delivery.handoffMs),
       busyRetryMs: delaysMs[0] ?? 1,
     },
     {
@@ -173,6 +187,7 @@ export async function startNotifier(
     metrics,
     logger,
     handoffMs: config.delivery.handoffMs,
+    stallMs: config.delivery.stallMs,
     timeoutMs: config.delivery.timeoutMs,
     retryAfter: config.delivery.retryAfter,
     now,

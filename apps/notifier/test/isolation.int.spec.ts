@@ -62,4 +62,61 @@ describe('per-destination isolation (real broker)', () => {
       { description: 'delivered statuses of the healthy jobs' },
     );
   });
+
+  it('a record whose endpoint answers nothing leaves its partition after the stall period, not the hand-off budget', async () => {
+    const HANDOFF_MS = 8_000;
+    const hanging = await startReceiver({ respond: () => 'hang' });
+    const healthy = await startReceiver();
+    receivers.push(hanging, healthy);
+    // Four records in flight per partition, and every sixth one hangs: with the hanging records
+    // held for the whole hand-off budget, the healthy ones behind them could not go for 8 s.
+    const notifier = await h.start({
+      NOTIFIER_TIMEOUT_MS: '10000',
+      NOTIFIER_HANDOFF_MS: String(HANDOFF_MS),
+      NOTIFIER_STALL_MS: '200',
+      NOTIFIER_MAX_IN_FLIGHT: '4',
+      NOTIFIER_DESTINATION_CONCURRENCY: '32',
+      NOTIFIER_RETRY_DELAYS_MS: '30000,60000',
+    });
+    const statuses = await h.read(h.names.status);
+    const stage1 = await h.read(h.names.retry('notifier', 1));
+    await waitFor(() => notifier.ready, { description: 'the notifier to join its group' });
+
+    const results = Array.from({ length: 72 }, (_, i) =>
+      i % 6 === 0
+        ? resultFor(`${hanging.url}/cb`, 'stall')
+        : resultFor(`${healthy.url}/cb`, 'fine'),
+    );
+    const healthyJobs = results.filter((r) => r.job_id.startsWith('fine_'));
+    const hangingJobs = results.filter((r) => r.job_id.startsWith('stall_'));
+    await h.sendResults(results);
+
+    await waitFor(() => healthy.received.length === healthyJobs.length, {
+      timeoutMs: 2 * HANDOFF_MS,
+      description: `${healthyJobs.length} healthy deliveries`,
+    });
+    const firstHang = Math.min(...hanging.received.map((r) => r.at));
+    const lastHealthy = Math.max(...healthy.received.map((r) => r.at));
+    expect(lastHealthy).toBeLessThan(firstHang + HANDOFF_MS);
+    // Each hanging record was POSTed once and handed off to the first stage (its POST goes on
+    // until the timeout, which then reports the attempt).
+    await waitFor(
+      () => hangingJobs.every((r) => stage1.some((record) => record.key === r.job_id)),
+      { description: 'the hanging jobs in the first retry stage' },
+    );
+    for (const r of hangingJobs) expect(hanging.count(`${r.job_id}.1`)).toBe(1);
+    expect(stage1.filter((record) => record.key.startsWith('fine_'))).toEqual([]);
+    // Healthy records were never handed off.
+    await waitFor(
+      () =>
+        healthyJobs.every((r) =>
+          statusesOf(statuses, r.job_id).some((s) => s.state === 'delivered'),
+        ),
+      { description: 'delivered statuses of the healthy jobs' },
+    );
+    for (const r of healthyJobs) {
+      const attempts = statusesOf(statuses, r.job_id).flatMap((s) => s.attempts);
+      expect(attempts.map((a) => a.outcome)).toEqual(['succeeded']);
+    }
+  });
 });

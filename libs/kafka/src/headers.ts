@@ -51,6 +51,13 @@ export const DLQ = {
   service: 'pipeline-error-service',
 } as const;
 
+/**
+ * On a dead letter whose value was cut to fit the DLQ topic's `max.message.bytes`: `true`,
+ * and the original value's size in bytes. The headers and the error reason are kept whole.
+ */
+export const DLQ_TRUNCATED = 'pipeline-dlq-truncated';
+export const DLQ_VALUE_BYTES = 'pipeline-dlq-value-bytes';
+
 /** Raised by a DLQ redrive. */
 export const GENERATION = 'pipeline-generation';
 export const REDRIVEN_AT = 'pipeline-redriven-at';
@@ -59,6 +66,8 @@ export const REDRIVEN_AT = 'pipeline-redriven-at';
 export const PIPELINE_CONTROL_HEADERS: readonly string[] = [
   ...Object.values(RETRY),
   ...Object.values(DLQ),
+  DLQ_TRUNCATED,
+  DLQ_VALUE_BYTES,
 ];
 
 export type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;

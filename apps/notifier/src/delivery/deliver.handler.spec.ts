@@ -44,8 +44,9 @@ function fakeClient() {
     sweep: () => undefined,
     close: async () => undefined,
   };
-  const answer = (result: AttemptResult) => {
-    const next = pending.shift();
+  /** Answers the oldest waiting request, or the one at `index`. */
+  const answer = (result: AttemptResult, index = 0) => {
+    const next = pending.splice(index, 1)[0];
     if (!next) throw new Error('no request waiting');
     next(result);
   };
@@ -60,7 +61,7 @@ const ok = (status = 200): AttemptResult => ({
   durationMs: 3,
 });
 
-function setup(options: { handoffMs?: number; stages?: number } = {}) {
+function setup(options: { handoffMs?: number; stallMs?: number; stages?: number } = {}) {
   const { client, sent, answer, pending } = fakeClient();
   const updates: StatusUpdate[] = [];
   const status: StatusPublisher = {
@@ -89,6 +90,7 @@ function setup(options: { handoffMs?: number; stages?: number } = {}) {
     ),
     logger: createLogger({ service: 'notifier', level: 'silent' }),
     handoffMs: options.handoffMs ?? 60_000,
+    ...(options.stallMs === undefined ? {} : { stallMs: options.stallMs }),
     timeoutMs: 10_000,
     retryAfter: { defaultMs: 1_000, maxMs: 60_000 },
   });
@@ -197,6 +199,38 @@ describe('delivery handler', () => {
     await eventually(() => updates.at(-1)?.state === 'delivered');
     await handler.handle(replay()); // already delivered: returns without a POST
     expect(sent).toHaveLength(1);
+  });
+
+  it('hands an attempt off after the stall period when its endpoint answers nothing meanwhile', async () => {
+    const { handler, pending } = setup({ handoffMs: 60_000, stallMs: 20 });
+    const started = Date.now();
+    const handedOff = await thrown(handler.handle(recordOf(withCallback())));
+    expect(Date.now() - started).toBeLessThan(5_000); // not the 60 s hand-off budget
+    expect(handedOff.errorClass).toBe('transient');
+    expect(handedOff.message).toMatch(/within 20 ms, nor to any other request meanwhile/);
+    expect(pending).toHaveLength(1); // the POST itself goes on
+  });
+
+  it('keeps waiting past the stall period while its endpoint answers other requests', async () => {
+    const { handler, answer, pending } = setup({ handoffMs: 60_000, stallMs: 40 });
+    const slow = handler.handle(recordOf(withCallback()));
+    let settled = false;
+    void slow.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await eventually(() => pending.length === 1);
+    // Another request to the same endpoint finishes every 10 ms for 200 ms.
+    for (let i = 0; i < 20; i += 1) {
+      const other = handler.handle(recordOf(withCallback()));
+      await eventually(() => pending.length === 2);
+      answer(ok(), 1);
+      await other;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(settled).toBe(false);
+    answer(ok());
+    await slow;
   });
 
   it('in the last stage it waits for the answer instead of handing off', async () => {

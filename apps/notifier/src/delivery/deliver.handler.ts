@@ -74,6 +74,12 @@ export interface DeliveryHandlerOptions {
   metrics: NotifierMetrics;
   logger: Logger;
   handoffMs: number;
+  /**
+   * An attempt unanswered this long (ms, on `clock`) while its destination finished no other
+   * request is handed off at once: the endpoint is not answering, and the record would only hold
+   * its partition slot for the rest of the hand-off budget. Default: `handoffMs`.
+   */
+  stallMs?: number;
   timeoutMs: number;
   retryAfter: RetryAfterSettings;
   now?: () => number;
@@ -125,6 +131,7 @@ const tracer = () => trace.getTracer('@claude-pipeline/notifier');
 export function createDeliveryHandler(options: DeliveryHandlerOptions): DeliveryHandler {
   const now = options.now ?? Date.now;
   const clock = options.clock ?? now;
+  const stallMs = options.stallMs ?? options.handoffMs;
   const { names, metrics, status, ledger, logger } = options;
   const notes = new WeakMap<ConsumedRecord, RunNotes>();
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -257,15 +264,20 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
   /**
    * Waits for `promise` until `deadline` (on `clock`); `undefined` if the deadline came first.
    * The clock may run slower than timers (it stands still during stalls): re-arm until due.
+   * `stalled` (optional) is when to give up earlier, asked again at each check.
    */
-  function until<T>(promise: Promise<T>, deadline: number): Promise<T | undefined> {
+  function until<T>(
+    promise: Promise<T>,
+    deadline: number,
+    stalled?: () => number,
+  ): Promise<T | undefined> {
     if (!Number.isFinite(deadline - clock())) return promise;
     let timer: NodeJS.Timeout | undefined;
     return Promise.race([
       promise,
       new Promise<undefined>((resolve) => {
         const check = () => {
-          const wait = deadline - clock();
+          const wait = Math.min(deadline, stalled ? stalled() : Infinity) - clock();
           if (wait <= 0) resolve(undefined);
           else timer = setTimeout(check, wait);
         };
@@ -390,6 +402,7 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
         });
       }
       const number = nextAttempt(record, job.generation);
+      const sentAt = clock();
       const attempt = post(
         job,
         url,
@@ -398,7 +411,13 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
         number,
         (effect) => slot.release(effect),
       );
-      const outcome = await until(attempt, deadline);
+      // Handed off early if the endpoint finishes nothing at all for a stall period while this
+      // attempt waits; each request of it that finishes moves that point on.
+      const outcome = await until(
+        attempt,
+        deadline,
+        () => Math.max(sentAt, destination.lastProgress) + stallMs,
+      );
       if (outcome === undefined) {
         const entry = ledger.track(job.webhookId, number, attempt, now() + options.timeoutMs);
         run.handedOff = entry;
@@ -407,7 +426,9 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
           .catch((error: unknown) => logger.error({ err: error }, 'handed-off attempt failed'));
         throw new ClassifiedError(
           'transient',
-          `no answer from ${url.origin} within ${options.handoffMs} ms; attempt ${number} continues in the background`,
+          clock() >= deadline
+            ? `no answer from ${url.origin} within ${options.handoffMs} ms; attempt ${number} continues in the background`
+            : `no answer from ${url.origin} within ${stallMs} ms, nor to any other request meanwhile; attempt ${number} continues in the background`,
         );
       }
       run.attempts.push(attemptEntry(number, now(), entryOutcome(outcome), outcome));

@@ -78,6 +78,12 @@ export interface Destination {
   readonly pausedUntil: number;
   readonly inFlight: number;
   readonly queued: number;
+  /**
+   * When a request last finished (on the destination's clock), or when it went from idle to
+   * busy: an attempt started after it with nothing finished since is waiting on an endpoint
+   * that has not answered anything meanwhile.
+   */
+  readonly lastProgress: number;
   /** When it last had anything in flight or queued (epoch ms), for idle eviction. */
   readonly lastActive: number;
   /** Wake every waiter (they re-check state); e.g. after the breaker changed. */
@@ -211,6 +217,9 @@ export function createDestination(options: DestinationOptions): Destination {
     },
     get lastActive() {
       return lastActive;
+    },
+    get lastProgress() {
+      return lastProgress;
     },
   };
 }

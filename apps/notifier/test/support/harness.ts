@@ -69,13 +69,19 @@ function headersOf(headers: IHeaders | undefined): Record<string, string> {
   return out;
 }
 
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(
+  options: { partitions?: number; auxPartitions?: number } = {},
+): Promise<Harness> {
   const kafka = testKafka();
   const admin: Admin = kafka.admin();
   const producer: Producer = kafka.producer({ idempotent: true });
   await Promise.all([admin.connect(), producer.connect()]);
   const prefix = uniqueName('nt');
-  const catalog = buildTopicCatalog({ prefix, partitions: 2, auxPartitions: 1 });
+  const catalog = buildTopicCatalog({
+    prefix,
+    partitions: options.partitions ?? 2,
+    auxPartitions: options.auxPartitions ?? 1,
+  });
   await provisionTopics(
     admin,
     catalog.topics.filter(

@@ -4,6 +4,7 @@ import type { IHeaders, Kafka } from 'kafkajs';
 import {
   CORRELATION_ID,
   DLQ,
+  DLQ_TRUNCATED,
   GENERATION,
   headerNumber,
   headerString,
@@ -159,7 +160,10 @@ export interface RedriveOptions {
 
 export interface RedriveResult {
   redriven: number;
-  /** Records without a source topic header cannot be redriven. */
+  /**
+   * Records without a source topic header, or whose value was truncated to fit the DLQ
+   * (`pipeline-dlq-truncated`), cannot be redriven.
+   */
   skipped: DlqRecord[];
   byTopic: Record<string, number>;
 }
@@ -174,7 +178,7 @@ export async function redrive(
   const control = new Set(PIPELINE_CONTROL_HEADERS);
   await Promise.all(
     records.map(async (record) => {
-      if (!record.sourceTopic) {
+      if (!record.sourceTopic || headerString(record.headers, DLQ_TRUNCATED) === 'true') {
         result.skipped.push(record);
         return;
       }

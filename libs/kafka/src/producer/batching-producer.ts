@@ -19,6 +19,28 @@ export interface BatchingProducerOptions {
   maxBatchRecords?: number;
   /** Produce requests in flight at once. Default 1 (keeps per-partition order simple). */
   maxInFlightBatches?: number;
+  /**
+   * Estimated bytes of records (keys, values, headers) per produce request. Default 1,000,000:
+   * under the broker's default `max.message.bytes` (1,048,588), so no partition's record batch
+   * of one request can be rejected as too large. A larger record goes alone.
+   */
+  maxRequestBytes?: number;
+  /**
+   * A record at least this large (estimated bytes) goes in a produce request of its own, so if
+   * the broker rejects it (too large for its topic), no other partition shared the request.
+   * Default 256 KiB.
+   */
+  isolateRecordBytes?: number;
+  /**
+   * Replaces the kafkajs producer when its idempotence state can no longer be trusted: after a
+   * request spanning several records failed for one of them (kafkajs then rolls back the
+   * sequence numbers of every partition in it, also of those the broker appended) or after
+   * OUT_OF_ORDER_SEQUENCE_NUMBER / UNKNOWN_PRODUCER_ID / INVALID_PRODUCER_EPOCH. Return a new
+   * connected idempotent producer (and dispose of the old one). Without it, such a producer
+   * keeps failing every later send to those partitions, or the broker takes a later batch for a
+   * duplicate and drops it.
+   */
+  renew?: (broken: Producer) => Promise<Producer>;
 }
 
 export interface OutgoingRecord {
@@ -32,6 +54,8 @@ export interface OutgoingRecord {
 interface Queued {
   record: OutgoingRecord;
   message: Message;
+  /** Estimated bytes on the wire (key, value, headers). */
+  bytes: number;
   resolve: (meta: RecordMetadata) => void;
   reject: (error: unknown) => void;
 }
@@ -43,19 +67,62 @@ export interface BatchingProducer {
   flush(): Promise<void>;
   /** Records queued but not yet sent. */
   readonly queued: number;
+  /**
+   * Times the kafkajs producer was replaced through `renew` (optional, so wrappers of this
+   * interface written before it need not pass it on).
+   */
+  readonly renewals?: number;
 }
 
 const tracer = () => trace.getTracer('@claude-pipeline/kafka');
 
 export function createBatchingProducer(options: BatchingProducerOptions): BatchingProducer {
-  const { producer } = options;
+  let producer = options.producer;
   const lingerMs = options.lingerMs ?? 2;
   const maxBatch = options.maxBatchRecords ?? 1000;
   const maxInFlight = options.maxInFlightBatches ?? 1;
-  if (lingerMs < 0 || maxBatch < 1 || maxInFlight < 1) {
+  const maxBytes = options.maxRequestBytes ?? 1_000_000;
+  const isolateBytes = options.isolateRecordBytes ?? 256 * 1024;
+  if (lingerMs < 0 || maxBatch < 1 || maxInFlight < 1 || maxBytes < 1 || isolateBytes < 1) {
     throw new PipelineKafkaError(
-      'batching producer: lingerMs >= 0, maxBatchRecords >= 1, maxInFlightBatches >= 1',
+      'batching producer: lingerMs >= 0, maxBatchRecords >= 1, maxInFlightBatches >= 1, ' +
+        'maxRequestBytes >= 1, isolateRecordBytes >= 1',
     );
+  }
+  let renewals = 0;
+  let renewing: Promise<void> | undefined;
+
+  /** Swaps the producer once, however many failed requests ask at the same time. */
+  function renew(): Promise<void> {
+    const replace = options.renew;
+    if (!replace) return Promise.resolve();
+    renewing ??= replace(producer)
+      .then((fresh) => {
+        producer = fresh;
+        renewals += 1;
+      })
+      .finally(() => {
+        renewing = undefined;
+      });
+    return renewing;
+  }
+
+  /** The next request: up to maxBatch records and maxBytes; a large record alone. */
+  function takeBatch(): Queued[] {
+    let end = 0;
+    let bytes = 0;
+    while (end < queue.length && end < maxBatch) {
+      const q = queue[end];
+      if (!q) break;
+      const large = q.bytes >= isolateBytes;
+      if (end > 0 && (large || bytes + q.bytes > maxBytes)) break;
+      bytes += q.bytes;
+      end += 1;
+      if (large) break;
+    }
+    const batch = queue.slice(0, end);
+    queue = queue.slice(end);
+    return batch;
   }
 
   let queue: Queued[] = [];
@@ -80,8 +147,7 @@ export function createBatchingProducer(options: BatchingProducerOptions): Batchi
       timer = undefined;
     }
     while (queue.length > 0 && inFlight < maxInFlight) {
-      const batch = queue.slice(0, maxBatch);
-      queue = queue.slice(batch.length);
+      const batch = takeBatch();
       inFlight += 1;
       const p = sendBatch(batch).finally(() => {
         inFlight -= 1;
@@ -92,7 +158,8 @@ export function createBatchingProducer(options: BatchingProducerOptions): Batchi
     }
   }
 
-  async function sendBatch(batch: Queued[]): Promise<void> {
+  async function sendBatch(batch: Queued[], renewed = false): Promise<void> {
+    if (renewing) await renewing.catch(() => undefined);
     const byTopic = new Map<string, Queued[]>();
     for (const q of batch) {
       const list = byTopic.get(q.record.topic) ?? [];
@@ -120,10 +187,28 @@ export function createBatchingProducer(options: BatchingProducerOptions): Batchi
         q.resolve(meta ?? { topicName: q.record.topic, partition: partition ?? -1, errorCode: 0 });
       }
     } catch (error) {
-      if (batch.length > 1 && isRecordSpecific(error)) {
+      const recordSpecific = isRecordSpecific(error);
+      const sequence = isSequenceError(error);
+      // A request of several records may have spanned partitions the broker appended while it
+      // rejected another: kafkajs rolled their sequence numbers back all the same. A request of
+      // one record touched one partition only, and its rollback is right.
+      if (options.renew && !renewed && (sequence || (recordSpecific && batch.length > 1))) {
+        try {
+          await renew();
+        } catch (renewError) {
+          for (const q of batch) q.reject(renewError);
+          return;
+        }
+        if (!recordSpecific) {
+          // Sequence trouble: the same request once more, from a fresh producer id.
+          await sendBatch(batch, true);
+          return;
+        }
+      }
+      if (batch.length > 1 && recordSpecific) {
         // One bad record (too large, invalid) must not fail its neighbours: send them one by
-        // one so the error reaches only its own caller.
-        await Promise.all(batch.map((q) => sendBatch([q])));
+        // one, in order, so the error reaches only its own caller.
+        for (const q of batch) await sendBatch([q], renewed);
         return;
       }
       for (const q of batch) q.reject(error);
@@ -134,12 +219,16 @@ export function createBatchingProducer(options: BatchingProducerOptions): Batchi
     get queued() {
       return queue.length;
     },
+    get renewals() {
+      return renewals;
+    },
     send(record) {
       const { message, end } = tracedMessage(record);
       return new Promise<RecordMetadata>((resolve, reject) => {
         queue.push({
           record,
           message,
+          bytes: recordBytes(message),
           resolve: (meta) => {
             end();
             resolve(meta);
@@ -169,9 +258,47 @@ const RECORD_SPECIFIC = new Set([
   'RECORD_LIST_TOO_LARGE',
 ]);
 
+const errorType = (error: unknown): unknown =>
+  typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
+
 function isRecordSpecific(error: unknown): boolean {
-  const type = (error as { type?: unknown; cause?: { type?: unknown } }).type;
+  const type = errorType(error);
   return typeof type === 'string' && RECORD_SPECIFIC.has(type);
+}
+
+/** The producer's idempotence state and the broker's disagree: only a new producer id helps. */
+const SEQUENCE = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+  'DUPLICATE_SEQUENCE_NUMBER',
+]);
+
+export function isSequenceError(error: unknown): boolean {
+  const type = errorType(error);
+  return typeof type === 'string' && SEQUENCE.has(type);
+}
+
+/**
+ * Bytes a record takes in a record batch, near enough to keep requests under the broker's
+ * limit: key, value, header names and values, and a few bytes of varints per field.
+ */
+export function recordBytes(message: Pick<Message, 'key' | 'value' | 'headers'>): number {
+  const size = (v: unknown): number =>
+    v === null || v === undefined
+      ? 0
+      : Buffer.isBuffer(v)
+        ? v.length
+        : typeof v === 'string'
+          ? Buffer.byteLength(v)
+          : Array.isArray(v)
+            ? v.reduce((sum: number, item: unknown) => sum + size(item) + 5, 0)
+            : Buffer.byteLength(String(v));
+  let bytes = 24 + size(message.key) + size(message.value);
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    bytes += 10 + Buffer.byteLength(name) + size(value);
+  }
+  return bytes;
 }
 
 export interface TracedMessage {

@@ -1,6 +1,13 @@
 import type { IHeaders } from 'kafkajs';
-import { DLQ, headerNumber, headerString, RETRY } from '../headers.ts';
-import type { BatchingProducer } from '../producer/batching-producer.ts';
+import {
+  DLQ,
+  DLQ_TRUNCATED,
+  DLQ_VALUE_BYTES,
+  headerNumber,
+  headerString,
+  RETRY,
+} from '../headers.ts';
+import { recordBytes, type BatchingProducer } from '../producer/batching-producer.ts';
 import type { ConsumedRecord, RecordHandler } from '../consumer/concurrent-consumer.ts';
 import { ConsumerHaltError } from '../consumer/concurrent-consumer.ts';
 import type { ConsumingService, TopicNames } from '../topics/names.ts';
@@ -23,6 +30,14 @@ export interface RetryChainOptions {
   onRouted?: (event: RoutedEvent) => void | Promise<void>;
   now?: () => number;
   random?: () => number;
+  /**
+   * Largest record (estimated bytes: key, value, headers) the retry and DLQ topics take.
+   * Default 1,048,000: the broker's default `max.message.bytes` (1,048,588, which the catalog
+   * keeps for them) less a record batch's header and the trace headers the producer adds. A record that would not fit a retry stage with its retry headers
+   * goes to the DLQ; a dead letter that would not fit keeps its headers and reason and the
+   * start of its value, marked `pipeline-dlq-truncated: true` with the original size.
+   */
+  maxRecordBytes?: number;
 }
 
 export interface RoutedEvent {
@@ -51,6 +66,7 @@ export function createRetryChain(options: RetryChainOptions): RetryChain {
   const stages = policy.stages;
   const stageTopics = stages.map((_, i) => names.retry(service, i + 1));
   const deferralLimit = policy.maxInProcessDeferralMs ?? 2000;
+  const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
 
   const stageOf = (record: ConsumedRecord): number => {
     const index = stageTopics.indexOf(record.topic);
@@ -97,16 +113,28 @@ export function createRetryChain(options: RetryChainOptions): RetryChain {
     const topic = stageTopics[stage - 1];
     if (!spec || !topic) throw new Error(`no retry stage ${stage} (policy has ${stages.length})`);
     const notBefore = now() + stageDelay(spec, options.random);
-    await producer.send({
-      topic,
-      key: record.key,
-      value: record.value,
-      headers: {
-        ...failureHeaders(record, attempts),
-        [RETRY.notBefore]: String(notBefore),
-        [RETRY.stage]: String(stage),
-      },
-    });
+    const headers = {
+      ...failureHeaders(record, attempts),
+      [RETRY.notBefore]: String(notBefore),
+      [RETRY.stage]: String(stage),
+    };
+    const tooLarge = (bytes: number) =>
+      toDlq(record, attempts, {
+        ...c,
+        message: `too large for retry stage ${stage} (${bytes} bytes with its retry headers): ${c.message ?? ''}`,
+      });
+    const bytes = recordBytes({ key: record.key, value: record.value, headers });
+    if (bytes > maxRecordBytes) {
+      await tooLarge(bytes);
+      return;
+    }
+    try {
+      await producer.send({ topic, key: record.key, value: record.value, headers });
+    } catch (error) {
+      if (!isTooLarge(error)) throw error;
+      await tooLarge(bytes);
+      return;
+    }
     await options.onRouted?.({
       record,
       classification: c,
@@ -120,20 +148,27 @@ export function createRetryChain(options: RetryChainOptions): RetryChain {
   async function toDlq(record: ConsumedRecord, attempts: number, c: Classification) {
     const stage = stageOf(record);
     const topic = names.dlq(service);
-    await producer.send({
-      topic,
-      key: record.key,
-      value: record.value,
-      headers: {
-        ...failureHeaders(record, attempts),
-        [DLQ.errorClass]: c.errorClass,
-        [DLQ.errorMessage]: (c.message ?? '').slice(0, 1000),
-        [DLQ.retriable]: String(c.errorClass !== 'invalid'),
-        [DLQ.stage]: stage === 0 ? 'source' : `retry.${stage}`,
-        [DLQ.failedAt]: String(now()),
-        [DLQ.service]: service,
-      },
-    });
+    const headers = {
+      ...failureHeaders(record, attempts),
+      [DLQ.errorClass]: c.errorClass,
+      [DLQ.errorMessage]: (c.message ?? '').slice(0, 1000),
+      [DLQ.retriable]: String(c.errorClass !== 'invalid'),
+      [DLQ.stage]: stage === 0 ? 'source' : `retry.${stage}`,
+      [DLQ.failedAt]: String(now()),
+      [DLQ.service]: service,
+    };
+    const letter = fitDeadLetter(record.key, record.value, headers, maxRecordBytes);
+    try {
+      await producer.send({ topic, key: record.key, ...letter });
+    } catch (error) {
+      // The DLQ topic takes less than we assumed: keep the reason and the marker only.
+      if (!isTooLarge(error) || record.value === null || record.value.length === 0) throw error;
+      await producer.send({
+        topic,
+        key: record.key,
+        ...fitDeadLetter(record.key, record.value, headers, 0),
+      });
+    }
     await options.onRouted?.({ record, classification: c, destination: 'dlq', topic, attempts });
   }
 
@@ -183,4 +218,34 @@ export function createRetryChain(options: RetryChainOptions): RetryChain {
     stageTopics,
     notBefore: (message) => headerNumber(message.headers, RETRY.notBefore),
   };
+}
+
+/** See RetryChainOptions.maxRecordBytes. */
+export const DEFAULT_MAX_RECORD_BYTES = 1_048_000;
+
+const isTooLarge = (error: unknown): boolean => {
+  const type =
+    typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
+  return type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE';
+};
+
+/**
+ * A dead letter that fits `maxBytes`: the original value if it does, else its first bytes with
+ * `pipeline-dlq-truncated: true` and the original size (the headers, the reason among them, are
+ * kept whole). A dead letter must always be written: one that cannot be would stop its partition.
+ */
+export function fitDeadLetter(
+  key: Buffer | string | null,
+  value: Buffer | null,
+  headers: Record<string, string | Buffer>,
+  maxBytes: number,
+): { value: Buffer | null; headers: Record<string, string | Buffer> } {
+  if (value === null || recordBytes({ key, value, headers }) <= maxBytes) return { value, headers };
+  const marked = {
+    ...headers,
+    [DLQ_TRUNCATED]: 'true',
+    [DLQ_VALUE_BYTES]: String(value.length),
+  };
+  const room = Math.max(0, maxBytes - recordBytes({ key, value: null, headers: marked }));
+  return { value: value.subarray(0, Math.min(room, value.length)), headers: marked };
 }
