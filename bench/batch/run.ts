@@ -11,14 +11,34 @@
  *   3. peak RSS of the batch-poller process while it streams (sampled from /proc every 100 ms).
  * Writes bench/results/batch.md.
  *
- *   node --conditions=@claude-pipeline/source bench/batch/run.ts
+ *   npm run bench:batch        (node --conditions=@claude-pipeline/source bench/batch/run.ts)
+ *
+ * Settings (env):
+ *   BENCH_REQUESTS=100000          requests in the batch (BENCH_SHORT=1: 10,000, a quick check)
+ *   BENCH_RESULTS_CHUNK=5000       BATCH_POLLER_RESULTS_CHUNK of the service
+ *   BENCH_SIM_PROCESSING_MS=2000   how long the sim's batch runs
+ *   BENCH_SERVICE=src|dist         run the service from its TypeScript sources (Node type
+ *                                  stripping, default) or from dist/ as the image does (build
+ *                                  first: npx nx run @claude-pipeline/batch-poller:build)
+ *   BENCH_NODE_OPTIONS             Node flags of the service; default: the image's V8 heap flags
+ *                                  (--max-semi-space-size=4 --max-old-space-size=1024, see
+ *                                  apps/batch-poller/Dockerfile); BENCH_NODE_OPTIONS= for none
+ *   BENCH_SERVICE_ENV              extra environment of the service only, `K=V K2=V2`; default:
+ *                                  the image's glibc malloc settings (MALLOC_ARENA_MAX=2
+ *                                  MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072, see
+ *                                  apps/batch-poller/Dockerfile); BENCH_SERVICE_ENV= for none
+ *   BENCH_STREAM_NODE_OPTIONS      Node flags of the restarted (streaming) service of run B
+ *   BENCH_MEMORY_TRACE=1           print the service's memory (RSS, V8 heap spaces, external,
+ *                                  array buffers) every second to stderr
+ *   BENCH_RUNS=B                   only run B (columns A and B then show the same run)
+ *   BENCH_REPORT=path              where to write the report (default bench/results/batch.md)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import {
   buildTopicCatalog,
@@ -29,7 +49,23 @@ import {
 import { startSimProcess, uniqueName, waitFor, workspaceRoot } from '@claude-pipeline/testing';
 
 const BROKERS = (process.env['KAFKA_BROKERS'] ?? localBroker()).split(',');
-const REQUESTS = Number(process.env['BENCH_REQUESTS'] ?? 100_000);
+const SHORT = process.env['BENCH_SHORT'] === '1';
+const REQUESTS = Number(process.env['BENCH_REQUESTS'] ?? (SHORT ? 10_000 : 100_000));
+const SERVICE = process.env['BENCH_SERVICE'] === 'dist' ? 'dist' : 'src';
+const TRACE = process.env['BENCH_MEMORY_TRACE'] === '1';
+/** The V8 heap flags of the image (apps/batch-poller/Dockerfile). */
+const IMAGE_NODE_OPTIONS = '--max-semi-space-size=4 --max-old-space-size=1024';
+const NODE_OPTIONS = process.env['BENCH_NODE_OPTIONS'] ?? IMAGE_NODE_OPTIONS;
+/** The glibc malloc settings of the image (apps/batch-poller/Dockerfile). */
+const IMAGE_SERVICE_ENV =
+  'MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072';
+const SERVICE_ENV_TEXT = process.env['BENCH_SERVICE_ENV'] ?? IMAGE_SERVICE_ENV;
+const SERVICE_ENV = Object.fromEntries(
+  SERVICE_ENV_TEXT.split(/\s+/)
+    .filter((pair) => pair.includes('='))
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
+const REPORT = process.env['BENCH_REPORT'] ?? join(workspaceRoot(), 'bench/results/batch.md');
 const CHUNK = process.env['BENCH_RESULTS_CHUNK'] ?? '5000';
 const PROCESSING_MS = process.env['BENCH_SIM_PROCESSING_MS'] ?? '2000';
 
@@ -95,13 +131,17 @@ async function scenario(restart: boolean) {
 
   const port = await freePort();
   const started = performance.now();
-  const startService = (nodeOptions = process.env['BENCH_NODE_OPTIONS'] ?? '') =>
+  // Run B's first process only packs: it polls too late to stream before it is stopped (on a
+  // loaded machine it could otherwise emit part of the results before the SIGTERM lands).
+  const startService = (nodeOptions = NODE_OPTIONS, pollInterval = restart ? '10m' : '500ms') =>
     spawn(
       process.execPath,
-      [
-        '--conditions=@claude-pipeline/source',
-        join(workspaceRoot(), 'apps/batch-poller/src/main.ts'),
-      ],
+      SERVICE === 'dist'
+        ? [join(workspaceRoot(), 'apps/batch-poller/dist/main.js')]
+        : [
+            '--conditions=@claude-pipeline/source',
+            join(workspaceRoot(), 'apps/batch-poller/src/main.ts'),
+          ],
       {
         cwd: workspaceRoot(),
         env: {
@@ -118,11 +158,12 @@ async function scenario(restart: boolean) {
           BATCH_POLLER_HTTP_PORT: String(port),
           BATCH_POLLER_MAX_REQUESTS: String(REQUESTS),
           BATCH_POLLER_MAX_AGE: '10m',
-          BATCH_POLLER_POLL_INTERVAL: '500ms',
-          BATCH_POLLER_POLL_MAX_INTERVAL: '1s',
+          BATCH_POLLER_POLL_INTERVAL: pollInterval,
+          BATCH_POLLER_POLL_MAX_INTERVAL: pollInterval === '500ms' ? '1s' : pollInterval,
           BATCH_POLLER_TICK: '100ms',
           BATCH_POLLER_RECONCILE_GRACE: '10m',
           BATCH_POLLER_RESULTS_CHUNK: CHUNK,
+          ...SERVICE_ENV,
         },
         stdio: ['ignore', 'inherit', 'inherit'],
       },
@@ -133,6 +174,16 @@ async function scenario(restart: boolean) {
     try {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    } catch {
+      return 0;
+    }
+  };
+  /** CPU seconds (user + system) the service process has used: a measure the load does not skew. */
+  const cpuSeconds = (): number => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime: clock ticks (100 Hz)
     } catch {
       return 0;
     }
@@ -148,6 +199,34 @@ async function scenario(restart: boolean) {
   const CREATED = /^pipeline_batch_created_total(?:\{[^}]*\})? (\d+)/m;
   const EMITTED = /^pipeline_batch_results_emitted_total\{status="succeeded"[^}]*\} (\d+)/m;
 
+  const space = (text: string, name: string) =>
+    Number(
+      new RegExp(
+        `^nodejs_heap_space_size_used_bytes\\{[^}]*space="${name}"[^}]*\\} ([0-9.e+]+)`,
+        'm',
+      ).exec(text)?.[1] ?? 0,
+    ) /
+    2 ** 20;
+  const gauge = (text: string, name: string) =>
+    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)`, 'm').exec(text)?.[1] ?? 0) / 2 ** 20;
+  const traceStarted = performance.now();
+  const tracer = TRACE
+    ? setInterval(() => {
+        void fetch(`http://127.0.0.1:${port}/metrics`)
+          .then(async (r) => r.text())
+          .then((text) => {
+            const f = (n: number) => n.toFixed(0).padStart(4);
+            process.stderr.write(
+              `[mem ${restart ? 'B' : 'A'} ${((performance.now() - traceStarted) / 1000).toFixed(0).padStart(4)} s] ` +
+                `rss ${f(rssMb())} heap ${f(gauge(text, 'nodejs_heap_size_used_bytes'))}/${f(gauge(text, 'nodejs_heap_size_total_bytes'))} ` +
+                `new ${f(space(text, 'new'))} old ${f(space(text, 'old'))} lo ${f(space(text, 'large_object'))} code ${f(space(text, 'code'))} ` +
+                `ext ${f(gauge(text, 'nodejs_external_memory_bytes'))} emitted ${Number(EMITTED.exec(text)?.[1] ?? 0)}\n`,
+            );
+          })
+          .catch(() => undefined);
+      }, 1000)
+    : undefined;
+
   let peakPacking = 0;
   const packSampler = setInterval(() => (peakPacking = Math.max(peakPacking, rssMb())), 100);
   await waitFor(async () => (await metric(CREATED)) >= 1, {
@@ -161,9 +240,7 @@ async function scenario(restart: boolean) {
     // A fresh process streams: it restores pipeline.batches and resumes polling the open batch.
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
-    child = startService(
-      process.env['BENCH_STREAM_NODE_OPTIONS'] ?? process.env['BENCH_NODE_OPTIONS'],
-    );
+    child = startService(process.env['BENCH_STREAM_NODE_OPTIONS'] ?? NODE_OPTIONS, '500ms');
     pid = child.pid ?? 0;
   }
 
@@ -197,6 +274,7 @@ async function scenario(restart: boolean) {
     description: 'the first result',
   });
   firstAt = performance.now();
+  const cpuAtFirst = cpuSeconds();
   const rssAtStart = rssMb();
   await waitFor(async () => (await metric(EMITTED)) >= REQUESTS, {
     timeoutMs: 600_000,
@@ -204,9 +282,11 @@ async function scenario(restart: boolean) {
     description: 'every result',
   });
   const streamSeconds = (performance.now() - firstAt) / 1000;
+  const streamCpuSeconds = cpuSeconds() - cpuAtFirst;
   clearInterval(streamSampler);
   peakStreaming = Math.max(peakStreaming, rssAtStart);
   const rate = REQUESTS / streamSeconds;
+  if (tracer) clearInterval(tracer);
 
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
@@ -218,6 +298,7 @@ async function scenario(restart: boolean) {
   return {
     packSeconds,
     streamSeconds,
+    streamCpuSeconds,
     rate,
     peakStreaming,
     peakPacking,
@@ -227,9 +308,11 @@ async function scenario(restart: boolean) {
   };
 }
 
-// BENCH_NODE_OPTIONS: Node flags of the service process (e.g. a heap limit), for exploring.
-const same = await scenario(false);
+// BENCH_RUNS=B: only run B (restarted before streaming), for exploring memory settings quickly.
+const ONLY_B = process.env['BENCH_RUNS'] === 'B';
+const runA = ONLY_B ? undefined : await scenario(false);
 const fresh = await scenario(true);
+const same = runA ?? fresh;
 const produceSeconds = same.produced;
 const simStats = same.simStats;
 
@@ -246,7 +329,7 @@ results file is generated and streamed by it). Load average at the end: ${loadav
   .join(' ')}. **The machine was shared with other engineers' test runs** while this ran, so the
 numbers are lower bounds of what the code does on an idle machine.
 
-Settings${process.env['BENCH_NODE_OPTIONS'] ? ` (service started with \`NODE_OPTIONS=${process.env['BENCH_NODE_OPTIONS']}\`)` : ''}: ${fmt(REQUESTS)} batch jobs on 1 partition of \`pipeline.jobs\` (produced beforehand in
+Settings (service run from \`${SERVICE === 'dist' ? 'apps/batch-poller/dist/main.js' : 'apps/batch-poller/src/main.ts'}\`)${NODE_OPTIONS ? ` with \`NODE_OPTIONS=${NODE_OPTIONS}\`` : ' with no Node flags'}${SERVICE_ENV_TEXT ? ` and \`${SERVICE_ENV_TEXT}\`` : ''}: ${fmt(REQUESTS)} batch jobs on 1 partition of \`pipeline.jobs\` (produced beforehand in
 ${fmt(produceSeconds, 1)} s); batch-poller as a child process with
 \`BATCH_POLLER_MAX_REQUESTS=${REQUESTS}\` (one batch), \`BATCH_POLLER_RESULTS_CHUNK=${CHUNK}\` result
 lines per Kafka transaction, telemetry off; sim \`SIM_BATCH_PROCESSING_MS=${PROCESSING_MS}\`.
@@ -256,6 +339,7 @@ lines per Kafka transaction, telemetry off; sim \`SIM_BATCH_PROCESSING_MS=${PROC
 | pack and submit (start → intent committed → batch created → recorded) | ${fmt(same.packSeconds, 1)} s | ${fmt(fresh.packSeconds, 1)} s | — |
 | result emission (first → last result committed) | ${fmt(same.streamSeconds, 1)} s | ${fmt(fresh.streamSeconds, 1)} s | — |
 | result emission rate | ${fmt(same.rate)} results/s | ${fmt(fresh.rate)} results/s | ≥ 5,000 results/s |
+| CPU of batch-poller while emitting (user + system; per result) | ${fmt(same.streamCpuSeconds, 1)} s (${fmt((same.streamCpuSeconds * 1e6) / REQUESTS)} µs) | ${fmt(fresh.streamCpuSeconds, 1)} s (${fmt((fresh.streamCpuSeconds * 1e6) / REQUESTS)} µs) | — |
 | peak RSS of batch-poller while streaming | ${fmt(same.peakStreaming)} MB | ${fmt(fresh.peakStreaming)} MB | < 250 MB |
 | V8 heap used / heap total / external at that peak | ${fmt(same.atPeak.heapUsed)} / ${fmt(same.atPeak.heapTotal)} / ${fmt(same.atPeak.external)} MB | ${fmt(fresh.atPeak.heapUsed)} / ${fmt(fresh.atPeak.heapTotal)} / ${fmt(fresh.atPeak.external)} MB | — |
 | peak RSS of batch-poller while packing (all request bodies held until created) | ${fmt(same.peakPacking)} MB | ${fmt(fresh.peakPacking)} MB | — |
@@ -272,6 +356,6 @@ result and status records with the job's own trace context, and the transactions
 
 Sim batch stats at the end: \`${JSON.stringify(simStats.batches)}\`.
 `;
-mkdirSync(join(workspaceRoot(), 'bench/results'), { recursive: true });
-writeFileSync(join(workspaceRoot(), 'bench/results/batch.md'), report);
+mkdirSync(dirname(REPORT), { recursive: true });
+writeFileSync(REPORT, report);
 process.stdout.write(report);

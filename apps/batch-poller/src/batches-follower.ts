@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@claude-pipeline/telemetry';
 import type { Consumer, Kafka } from 'kafkajs';
 import { createBatchesView, type BatchesView } from './batches-view.ts';
-import { decodeStored, type StoredRecord } from './stored.ts';
+import { decodeStored, type HeldRecord } from './stored.ts';
 
 /**
  * Follows `pipeline.batches` whole: a consumer group of its own per replica (every replica needs
@@ -27,7 +27,7 @@ export interface BatchesFollowerOptions {
   groupIdPrefix: string;
   logger: Logger;
   clock: () => number;
-  onRecord?: (partition: number, key: string, value: StoredRecord | null) => void;
+  onRecord?: (partition: number, key: string, value: HeldRecord | null) => void;
 }
 
 export function createBatchesFollower(options: BatchesFollowerOptions): BatchesFollower {
@@ -76,7 +76,7 @@ export function createBatchesFollower(options: BatchesFollowerOptions): BatchesF
           for (const message of batch.messages) {
             const key = message.key?.toString('utf8');
             if (!key) continue;
-            let value: StoredRecord | null = null;
+            let value: HeldRecord | null = null;
             if (message.value !== null) {
               try {
                 value = decodeStored(message.value);

@@ -1,12 +1,13 @@
 import { createBatchesView } from './batches-view.ts';
-import type { StoredBatch, StoredIntent } from './stored.ts';
+import { jobRefsOf } from './job-refs.ts';
+import type { HeldIntent, StoredBatch } from './stored.ts';
 
-const intent = (id: string): StoredIntent => ({
+const intent = (id: string): HeldIntent => ({
   schema_version: 1,
   type: 'intent',
   intent_id: id,
   created_at: '2026-11-22T08:00:00.000Z',
-  jobs: [
+  jobs: jobRefsOf([
     {
       job_id: 'job-1',
       tenant: 'acme',
@@ -17,7 +18,7 @@ const intent = (id: string): StoredIntent => ({
       attempt: 1,
       created_at: '2026-11-22T07:59:00.000Z',
     },
-  ],
+  ]),
   source_offsets: [{ topic: 't', partition: 0, from_offset: '7', to_offset: '7' }],
 });
 

@@ -1,4 +1,4 @@
-import type { StoredBatch, StoredIntent, StoredRecord } from './stored.ts';
+import type { HeldIntent, HeldRecord, StoredBatch } from './stored.ts';
 
 /**
  * The state of `pipeline.batches`, rebuilt by reading the compacted topic from its beginning
@@ -9,7 +9,7 @@ import type { StoredBatch, StoredIntent, StoredRecord } from './stored.ts';
  * one (two creations raced) is a duplicate, canceled without emitting anything.
  */
 export interface IntentEntry {
-  readonly intent: StoredIntent;
+  readonly intent: HeldIntent;
   readonly partition: number;
   /** Batch ids recorded for the intent, in log order (the first one is the intent's batch). */
   readonly batchIds: string[];
@@ -23,7 +23,7 @@ export interface BatchEntry {
 }
 
 export interface BatchesView {
-  apply(partition: number, key: string, value: StoredRecord | null, now: number): void;
+  apply(partition: number, key: string, value: HeldRecord | null, now: number): void;
   intent(intentId: string): IntentEntry | undefined;
   batch(batchId: string): BatchEntry | undefined;
   intents(partition?: number): IntentEntry[];

@@ -11,6 +11,7 @@ import { locationKey, type JobReader } from './job-reader.ts';
 import type { BatchPollerMetrics } from './metrics.ts';
 import { outcomeOf, type OutcomeAction } from './outcome.ts';
 import type { Packer } from './packer.ts';
+import { createEmission } from './emission.ts';
 import { fencedProducer, inTransaction, sendSplit } from './producers.ts';
 import {
   batchedStatus,
@@ -20,7 +21,13 @@ import {
   type Emitted,
 } from './records.ts';
 import { batchRequestOf, type BatchRequest } from './requests.ts';
-import { encodeStored, type StoredBatch, type StoredIntent, type StoredJobRef } from './stored.ts';
+import {
+  encodeStored,
+  type HeldIntent,
+  type StoredBatch,
+  type StoredIntent,
+  type StoredJobRef,
+} from './stored.ts';
 
 const { CompressionTypes } = kafkajs;
 
@@ -158,7 +165,7 @@ export function createOwner(deps: OwnerDeps): Owner {
   };
 
   const requestsOf = async (
-    intent: StoredIntent,
+    intent: HeldIntent,
   ): Promise<{ requests: BatchRequest[]; missing: StoredJobRef[] }> => {
     const sources = await deps.readJobs(
       intent.jobs.map((j) => ({ partition: j.source_partition, offset: j.source_offset })),
@@ -180,7 +187,7 @@ export function createOwner(deps: OwnerDeps): Owner {
   };
 
   /** The batch created for this intent before a crash, if the API has one nobody recorded. */
-  const findMatch = async (intent: StoredIntent): Promise<MessageBatch | undefined> => {
+  const findMatch = async (intent: HeldIntent): Promise<MessageBatch | undefined> => {
     const since = Date.parse(intent.created_at) - MATCH_SKEW_MS;
     const named = view.namedBatchIds();
     let best: MessageBatch | undefined;
@@ -250,7 +257,7 @@ export function createOwner(deps: OwnerDeps): Owner {
       intent_id: intent.intent_id,
       created_at: batch.created_at,
       expires_at: batch.expires_at,
-      job_ids: intent.jobs.map((j) => j.job_id),
+      job_ids: Array.from({ length: intent.jobs.length }, (_, i) => intent.jobs.jobId(i)),
     };
     const emitter = await emitterOf(partition);
     await inTransaction(emitter, (tx) =>
@@ -270,19 +277,29 @@ export function createOwner(deps: OwnerDeps): Owner {
     const { batch, partition } = entry;
     const owner = view.intent(batch.intent_id);
     if (!owner) return;
-    const refs = new Map(owner.intent.jobs.map((j) => [j.job_id, j]));
+    // The intent's refs stay in columns; a ref becomes an object for its own line only.
+    const refs = owner.intent.jobs;
     const pastExpiry =
       Date.parse(apiBatch.ended_at ?? new Date(clock()).toISOString()) >=
       Date.parse(apiBatch.expires_at);
     const done = batch.emitted_lines ?? 0;
     const emitter = await emitterOf(partition);
-    const seen = new Set<string>();
+    /** 1 at a ref's index once its line was read (a repeated custom_id is ignored). */
+    const seen = new Uint8Array(refs.length);
     const deferred: {
       ref: StoredJobRef;
       action: Extract<OutcomeAction, { kind: 'dlq' | 'repack' }>;
     }[] = [];
-    let results: Message[] = [];
-    let statuses: Message[] = [];
+    // Records go out as they are built, in transactions of `resultsChunk` lines (emission.ts).
+    const emission = createEmission({
+      producer: emitter,
+      topics: { results: topics.results, status: topics.status },
+    });
+    let inChunk = 0;
+    let chunkStartedAt = 0;
+    // A chunk's transaction stays open while its lines stream in: commit early on a slow stream,
+    // well before the broker's transaction timeout would abort it.
+    const chunkMaxMs = Math.floor(config.transactionTimeoutMs / 3);
     let counts = { succeeded: 0, failed: 0 };
     const spend: Pick<Emitted, 'model' | 'costUsd' | 'savedUsd'>[] = [];
     let line = 0;
@@ -302,137 +319,145 @@ export function createOwner(deps: OwnerDeps): Owner {
 
     const commitChunk = async (linesDone: number) => {
       const progress: StoredBatch = { ...batch, emitted_lines: linesDone };
-      const r = results;
-      const s = statuses;
-      results = [];
-      statuses = [];
-      await inTransaction(emitter, async (tx) => {
-        await sendSplit(tx, [
-          { topic: topics.results, messages: r },
-          { topic: topics.status, messages: s },
-        ]);
-        // The batch record lists every job id: compressed.
+      // The batch record lists every job id: compressed.
+      await emission.commit(async (tx) => {
         await tx.send({
           topic: topics.batches,
           compression: CompressionTypes.GZIP,
           messages: [{ key: batch.batch_id, value: encodeStored(progress), partition }],
         });
       });
+      inChunk = 0;
       account();
     };
 
-    const decoder = await client.messages.batches.results(batch.batch_id);
-    for await (const row of decoder) {
-      const index = line++;
-      const ref = refs.get(row.custom_id);
-      if (!ref || seen.has(row.custom_id)) continue;
-      seen.add(row.custom_id);
-      const action = outcomeOf(row.result, {
-        attempt: ref.attempt,
-        maxAttempts: config.maxAttempts,
-        pastExpiry,
-      });
-      if (action.kind === 'dlq' || action.kind === 'repack') {
-        deferred.push({ ref, action });
-        continue;
+    try {
+      const decoder = await client.messages.batches.results(batch.batch_id);
+      for await (const row of decoder) {
+        const index = line++;
+        const at = refs.indexOf(row.custom_id);
+        if (at < 0 || seen[at] === 1) continue;
+        seen[at] = 1;
+        const ref = refs.at(at);
+        const action = outcomeOf(row.result, {
+          attempt: ref.attempt,
+          maxAttempts: config.maxAttempts,
+          pastExpiry,
+        });
+        if (action.kind === 'dlq' || action.kind === 'repack') {
+          deferred.push({ ref, action });
+          continue;
+        }
+        if (index < done) continue; // emitted before a restart
+        const now = clock();
+        const emitted =
+          action.kind === 'succeeded'
+            ? succeededRecords(ref, action.message, batch.batch_id, now)
+            : failedRecords(ref, action.error, batch.batch_id, now);
+        spend.push({ model: emitted.model, costUsd: emitted.costUsd, savedUsd: emitted.savedUsd });
+        counts[action.kind === 'succeeded' ? 'succeeded' : 'failed'] += 1;
+        if (inChunk === 0) chunkStartedAt = clock();
+        await emission.add(emitted.result, emitted.status);
+        inChunk += 1;
+        if (inChunk >= config.resultsChunk || clock() - chunkStartedAt >= chunkMaxMs) {
+          await commitChunk(line);
+        }
       }
-      if (index < done) continue; // emitted before a restart
-      const now = clock();
-      const emitted =
-        action.kind === 'succeeded'
-          ? succeededRecords(ref, action.message, batch.batch_id, now)
-          : failedRecords(ref, action.error, batch.batch_id, now);
-      results.push(emitted.result);
-      statuses.push(emitted.status);
-      spend.push({ model: emitted.model, costUsd: emitted.costUsd, savedUsd: emitted.savedUsd });
-      counts[action.kind === 'succeeded' ? 'succeeded' : 'failed'] += 1;
-      if (results.length >= config.resultsChunk) await commitChunk(line);
-    }
-    // Jobs the results file does not name never ran: handled as expired.
-    for (const ref of refs.values()) {
-      if (seen.has(ref.job_id)) continue;
-      const action = outcomeOf(
-        { type: 'expired' },
-        { attempt: ref.attempt, maxAttempts: config.maxAttempts },
-      );
-      if (action.kind === 'dlq' || action.kind === 'repack') deferred.push({ ref, action });
-    }
-
-    // The final transaction: the rest, DLQ records with their failed results, re-packs, tombstones.
-    const now = clock();
-    const dead = deferred.filter((d) => d.action.kind === 'dlq');
-    const repack = deferred.filter((d) => d.action.kind === 'repack');
-    const sources =
-      dead.length > 0
-        ? await deps.readJobs(
-            dead.map((d) => ({ partition: d.ref.source_partition, offset: d.ref.source_offset })),
-          )
-        : new Map();
-    const dlqMessages: Message[] = [];
-    for (const { ref, action } of dead) {
-      const emitted = failedRecords(ref, action.error, batch.batch_id, now);
-      results.push(emitted.result);
-      statuses.push(emitted.status);
-      counts.failed += 1;
-      const source = sources.get(locationKey(ref.source_partition, ref.source_offset));
-      if (source) dlqMessages.push(deadLetter(source, action.error, now));
-      else logger.warn({ jobId: ref.job_id }, 'job record gone; failed result without DLQ record');
-    }
-    const batchesMessages: Message[] = [];
-    if (repack.length > 0) {
-      const jobs = repack.map(({ ref }) => ({ ...ref, attempt: ref.attempt + 1 }));
-      const intent: StoredIntent = {
-        schema_version: 1,
-        type: 'intent',
-        intent_id: repackIntentId(batch.batch_id),
-        created_at: new Date(now).toISOString(),
-        jobs,
-        source_offsets: rangesOf(topics.jobs, jobs),
-        repack: true,
-      };
-      batchesMessages.push({ key: intent.intent_id, value: encodeStored(intent), partition });
-      for (const { ref, action } of repack) {
-        statuses.push(
-          batchedStatus({ ...ref, attempt: ref.attempt + 1 }, now, {
-            error: action.error,
-            failedAttempt: ref.attempt,
-            batchId: batch.batch_id,
-          }),
+      // Jobs the results file does not name never ran: handled as expired.
+      for (let at = 0; at < refs.length; at += 1) {
+        if (seen[at] === 1) continue;
+        const ref = refs.at(at);
+        const action = outcomeOf(
+          { type: 'expired' },
+          { attempt: ref.attempt, maxAttempts: config.maxAttempts },
         );
-        metrics.repacked.inc({ reason: action.error.code ?? 'transient' });
+        if (action.kind === 'dlq' || action.kind === 'repack') deferred.push({ ref, action });
       }
-    }
-    batchesMessages.push(
-      { key: batch.batch_id, value: null, partition },
-      { key: batch.intent_id, value: null, partition },
-    );
-    await inTransaction(emitter, async (tx) => {
-      await sendSplit(tx, [
-        { topic: topics.results, messages: results },
-        { topic: topics.status, messages: statuses },
-        { topic: topics.dlq, messages: dlqMessages },
-      ]);
-      // A re-pack intent can list many jobs: compressed (the topic allows 16 MB).
-      await tx.send({
-        topic: topics.batches,
-        compression: CompressionTypes.GZIP,
-        messages: batchesMessages,
-      });
-    });
-    finished.add(batch.batch_id);
-    account();
-    if (dlqMessages.length > 0) {
-      metrics.dlqRecords.inc(
-        { topic: topics.dlq, error_class: 'mixed', stage: 'source' },
-        dlqMessages.length,
+
+      // The final transaction: the rest, DLQ records with their failed results, re-packs, tombstones.
+      const now = clock();
+      const dead = deferred.filter((d) => d.action.kind === 'dlq');
+      const repack = deferred.filter((d) => d.action.kind === 'repack');
+      const sources =
+        dead.length > 0
+          ? await deps.readJobs(
+              dead.map((d) => ({ partition: d.ref.source_partition, offset: d.ref.source_offset })),
+            )
+          : new Map();
+      const dlqMessages: Message[] = [];
+      const results: Message[] = [];
+      const statuses: Message[] = [];
+      for (const { ref, action } of dead) {
+        const emitted = failedRecords(ref, action.error, batch.batch_id, now);
+        results.push(emitted.result);
+        statuses.push(emitted.status);
+        counts.failed += 1;
+        const source = sources.get(locationKey(ref.source_partition, ref.source_offset));
+        if (source) dlqMessages.push(deadLetter(source, action.error, now));
+        else
+          logger.warn({ jobId: ref.job_id }, 'job record gone; failed result without DLQ record');
+      }
+      const batchesMessages: Message[] = [];
+      if (repack.length > 0) {
+        const jobs = repack.map(({ ref }) => ({ ...ref, attempt: ref.attempt + 1 }));
+        const intent: StoredIntent = {
+          schema_version: 1,
+          type: 'intent',
+          intent_id: repackIntentId(batch.batch_id),
+          created_at: new Date(now).toISOString(),
+          jobs,
+          source_offsets: rangesOf(topics.jobs, jobs),
+          repack: true,
+        };
+        batchesMessages.push({ key: intent.intent_id, value: encodeStored(intent), partition });
+        for (const { ref, action } of repack) {
+          statuses.push(
+            batchedStatus({ ...ref, attempt: ref.attempt + 1 }, now, {
+              error: action.error,
+              failedAttempt: ref.attempt,
+              batchId: batch.batch_id,
+            }),
+          );
+          metrics.repacked.inc({ reason: action.error.code ?? 'transient' });
+        }
+      }
+      batchesMessages.push(
+        { key: batch.batch_id, value: null, partition },
+        { key: batch.intent_id, value: null, partition },
       );
+      // The lines since the last chunk are in the open transaction: the rest joins it.
+      await emission.commit(async (tx) => {
+        await sendSplit(tx, [
+          { topic: topics.results, messages: results },
+          { topic: topics.status, messages: statuses },
+          { topic: topics.dlq, messages: dlqMessages },
+        ]);
+        // A re-pack intent can list many jobs: compressed (the topic allows 16 MB).
+        await tx.send({
+          topic: topics.batches,
+          compression: CompressionTypes.GZIP,
+          messages: batchesMessages,
+        });
+      });
+      finished.add(batch.batch_id);
+      account();
+      if (dlqMessages.length > 0) {
+        metrics.dlqRecords.inc(
+          { topic: topics.dlq, error_class: 'mixed', stage: 'source' },
+          dlqMessages.length,
+        );
+      }
+      polls.delete(batch.batch_id);
+      logger.info(
+        { batchId: batch.batch_id, lines: line, dlq: dead.length, repacked: repack.length },
+        'batch results emitted',
+      );
+      await awaitView(`the tombstone of ${batch.batch_id}`, () => !view.batch(batch.batch_id));
+    } catch (error) {
+      // Nothing of the open chunk is committed: it is emitted again from the last progress.
+      await emission.abort();
+      throw error;
     }
-    polls.delete(batch.batch_id);
-    logger.info(
-      { batchId: batch.batch_id, lines: line, dlq: dead.length, repacked: repack.length },
-      'batch results emitted',
-    );
-    await awaitView(`the tombstone of ${batch.batch_id}`, () => !view.batch(batch.batch_id));
   };
 
   const poll = async (entry: BatchEntry, state: PollState) => {

@@ -1,4 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
 import {
   failpoint,
   headerNumber,
@@ -14,7 +15,7 @@ import type { BatchPollerMetrics } from './metrics.ts';
 import { createPackBuffer, type PackBuffer } from './packing.ts';
 import { fencedProducer, inTransaction, isFenced, sendSplit } from './producers.ts';
 import { batchedStatus, deadLetter } from './records.ts';
-import { batchRequestOf, requestBytes, type BatchRequest } from './requests.ts';
+import { batchRequestOf, requestsBody } from './requests.ts';
 import { encodeStored, type StoredBatch, type StoredIntent, type StoredJobRef } from './stored.ts';
 
 const { CompressionTypes } = kafkajs;
@@ -31,7 +32,8 @@ export const FAILPOINTS = {
 
 interface Pending {
   ref: StoredJobRef;
-  request: BatchRequest;
+  /** The batch request, as JSON (serialized once: its size counts against the limits). */
+  request: string;
 }
 
 interface Lane {
@@ -284,14 +286,17 @@ export function createPacker(deps: PackerDeps): Packer {
   const createAndRecord = async (
     intent: StoredIntent,
     partition: number,
-    requests: BatchRequest[],
+    requests: string[],
   ): Promise<void> => {
     const started = clock();
-    const batch = await client.messages.batches.create(
-      { requests },
+    // `messages.batches.create`, with the body streamed from the requests' JSON.
+    const batch = await client.post<MessageBatch>('/v1/messages/batches', {
+      body: requestsBody(requests),
+      headers: { 'content-type': 'application/json' },
       // Past half the grace the owner may reconcile this intent: give up before that.
-      { timeout: Math.max(1000, Math.floor(config.reconcileGraceMs / 2)), maxRetries: 0 },
-    );
+      timeout: Math.max(1000, Math.floor(config.reconcileGraceMs / 2)),
+      maxRetries: 0,
+    });
     failpoint(FAILPOINTS.afterCreate);
     if (clock() - started > config.reconcileGraceMs / 2) {
       logger.warn({ batchId: batch.id }, 'batch created late; left to reconciliation to adopt');
@@ -355,8 +360,8 @@ export function createPacker(deps: PackerDeps): Packer {
       track();
       return;
     }
-    const request = batchRequestOf(job, config);
-    const bytes = requestBytes(request);
+    const request = JSON.stringify(batchRequestOf(job, config));
+    const bytes = Buffer.byteLength(request, 'utf8');
     if (lane.buffer.wouldOverflow(bytes)) await flush(lane);
     if (lane.dropped) return;
     track();

@@ -73,7 +73,7 @@ export function isFenced(error: unknown): boolean {
  */
 export const SPLIT_BYTES = 900 * 1024; // 900 KiB
 
-const sizeOf = (message: Message): number => {
+export const sizeOf = (message: Message): number => {
   let size = 64;
   if (message.key) size += message.key.length;
   if (message.value) size += message.value.length;

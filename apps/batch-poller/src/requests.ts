@@ -26,6 +26,42 @@ export function batchRequestOf(job: JobRecord, routing: RoutingTable): BatchRequ
   return { custom_id: job.job_id, params: params as unknown as BatchRequest['params'] };
 }
 
-/** Bytes the request adds to the create call's JSON body. */
-export const requestBytes = (request: BatchRequest): number =>
-  Buffer.byteLength(JSON.stringify(request), 'utf8');
+/** Bytes of one piece of a streamed create body. */
+const BODY_PIECE_BYTES = 256 * 1024;
+
+/**
+ * The create call's JSON body `{"requests":[...]}` as a stream of pieces of about `pieceBytes`,
+ * built from the requests' JSON (serialized once, when each job was packed): up to 256 MB of
+ * JSON is never one string plus its encoded copy, and the request objects are never held.
+ */
+export function requestsBody(
+  requests: readonly string[],
+  pieceBytes = BODY_PIECE_BYTES,
+): ReadableStream<Uint8Array> {
+  let next = 0;
+  let opened = false;
+  let closed = false;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (closed) return;
+      const parts: string[] = [];
+      let size = 0;
+      if (!opened) {
+        opened = true;
+        parts.push('{"requests":[');
+      }
+      while (next < requests.length && size < pieceBytes) {
+        const json = requests[next] ?? '';
+        parts.push(next === 0 ? json : `,${json}`);
+        size += json.length + 1;
+        next += 1;
+      }
+      if (next >= requests.length) {
+        parts.push(']}');
+        closed = true;
+      }
+      controller.enqueue(Buffer.from(parts.join(''), 'utf8'));
+      if (closed) controller.close();
+    },
+  });
+}

@@ -1,4 +1,4 @@
-import { decodeStored, encodeStored, type StoredIntent } from './stored.ts';
+import { decodeStored, encodeStored, storedIntentOf, type StoredIntent } from './stored.ts';
 
 const intent: StoredIntent = {
   schema_version: 1,
@@ -23,7 +23,10 @@ const intent: StoredIntent = {
 
 describe('stored records', () => {
   it('round-trips an intent and a batch record', () => {
-    expect(decodeStored(encodeStored(intent))).toEqual(intent);
+    const decoded = decodeStored(encodeStored(intent));
+    if (decoded.type !== 'intent') throw new Error('not an intent');
+    expect(storedIntentOf(decoded)).toEqual(intent);
+    expect(decoded.jobs.length).toBe(1);
     const batch = {
       schema_version: 1 as const,
       type: 'batch' as const,
@@ -43,5 +46,35 @@ describe('stored records', () => {
     const badHead = { ...intent, intent_id: 'has spaces' };
     expect(() => decodeStored(Buffer.from(JSON.stringify(badHead)))).toThrow();
     expect(() => decodeStored(Buffer.from('{"type":"other"}'))).toThrow();
+  });
+
+  it('decodes a large intent ref by ref, keys in any order and with nested values', () => {
+    const jobs = Array.from({ length: 3000 }, (_, i) => ({
+      ...intent.jobs[0],
+      job_id: `job-${i}`,
+      correlation_id: `c-${i}`,
+      source_offset: String(1000 + i),
+      ...(i % 7 === 0
+        ? { metadata: { note: 'has "quotes", [brackets], {braces} and ends with a backslash \\' } }
+        : {}),
+      ...(i % 11 === 0 ? { callback: { url: 'https://example.com/hook' } } : {}),
+      ...(i % 13 === 0 ? { tracestate: 'vendor=a' } : {}),
+    })) as StoredIntent['jobs'];
+    const big: StoredIntent = { ...intent, jobs };
+    // Keys reordered and whitespace added: the scan does not depend on JSON.stringify's layout.
+    const { jobs: _jobs, ...head } = big;
+    const text = `{ "jobs" : ${JSON.stringify(jobs, null, 1)} , ${JSON.stringify(head).slice(1)}`;
+    const decoded = decodeStored(Buffer.from(text));
+    if (decoded.type !== 'intent') throw new Error('not an intent');
+    expect(storedIntentOf(decoded)).toEqual(big);
+    expect(decoded.jobs.indexOf('job-2999')).toBe(2999);
+    expect(decoded.jobs.indexOf('job-x')).toBe(-1);
+  });
+
+  it('refuses an intent whose job list holds something other than refs', () => {
+    const scalars = { ...intent, jobs: [1, 2] };
+    expect(() => decodeStored(Buffer.from(JSON.stringify(scalars)))).toThrow();
+    const empty = { ...intent, jobs: [] };
+    expect(() => decodeStored(Buffer.from(JSON.stringify(empty)))).toThrow();
   });
 });
