@@ -1,5 +1,6 @@
 import {
   createBatchingProducer,
+  renewableProducer,
   createConcurrentConsumer,
   createKafka,
   createRetryChain,
@@ -66,11 +67,15 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps = {}): 
   const metrics = createWorkerMetrics(registry);
 
   const admin = kafka.admin();
-  const producer = kafka.producer({
-    idempotent: true,
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+  const producer = renewableProducer(
+    () =>
+      kafka.producer({
+        idempotent: true,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      }),
+    logger,
+  );
   const cleanups: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
@@ -100,7 +105,7 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps = {}): 
     await closeAll();
     throw error;
   }
-  const batching = createBatchingProducer({ producer });
+  const batching = createBatchingProducer({ producer: producer.current, renew: producer.renew });
   const limiter = createRateLimiter({
     defaults: config.limits.defaults,
     perModel: config.limits.perModel,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   createBatchingProducer,
+  renewableProducer,
   createKafka,
   kafkaLogCreator,
   topicNames,
@@ -8,7 +9,7 @@ import {
 } from '@claude-pipeline/kafka';
 import { createLogger, type Logger } from '@claude-pipeline/telemetry';
 import type { FastifyInstance } from 'fastify';
-import kafkajs, { type Admin, type Producer } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { createApiKeyAuthenticator } from './auth/api-keys.ts';
 import type { IngestConfig } from './config/env.config.ts';
@@ -107,16 +108,20 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
       });
     }
 
-    const producer: Producer = kafka.producer({
-      // The Java client's murmur2 partitioning, so any producer of pipeline.events agrees on the
-      // partition of a key (dedupe's state is per partition).
-      createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      retry: PRODUCER_RETRY,
-    });
+    const producer = renewableProducer(
+      () =>
+        kafka.producer({
+          // The Java client's murmur2 partitioning, so any producer of pipeline.events agrees on
+          // the partition of a key (dedupe's state is per partition).
+          createPartitioner: Partitioners.DefaultPartitioner,
+          idempotent: true,
+          maxInFlightRequests: 1,
+          retry: PRODUCER_RETRY,
+        }),
+      logger,
+    );
     await producer.connect();
-    const batching = createBatchingProducer({ producer });
+    const batching = createBatchingProducer({ producer: producer.current, renew: producer.renew });
     cleanups.push(async () => {
       await Promise.race([
         batching.flush(),

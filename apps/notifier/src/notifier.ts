@@ -1,5 +1,6 @@
 import {
   createBatchingProducer,
+  renewableProducer,
   createConcurrentConsumer,
   createKafka,
   createRetryChain,
@@ -89,15 +90,17 @@ export async function startNotifier(
   const metrics = createNotifierMetrics(registry);
 
   const admin = kafka.admin();
-  const newProducer = () =>
-    kafka.producer({
-      idempotent: true,
-      allowAutoTopicCreation: false,
-      // Java's murmur2 partitioner (kafkajs' default since v2), named so no warning is logged:
-      // status records must land where every other producer of a job id puts them.
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-  let producer = newProducer();
+  const producer = renewableProducer(
+    () =>
+      kafka.producer({
+        idempotent: true,
+        allowAutoTopicCreation: false,
+        // Java's murmur2 partitioner (kafkajs' default since v2), named so no warning is
+        // logged: status records must land where every other producer of a job id puts them.
+        createPartitioner: Partitioners.DefaultPartitioner,
+      }),
+    logger,
+  );
   const cleanups: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
@@ -121,17 +124,10 @@ export async function startNotifier(
     throw error;
   }
   const batching = createBatchingProducer({
-    producer,
+    producer: producer.current,
     // A produce the broker rejected in part leaves kafkajs' sequence numbers wrong for the
     // other partitions of the request: continue from a new producer id (see batching-producer).
-    renew: async (broken) => {
-      const fresh = newProducer();
-      await fresh.connect();
-      producer = fresh;
-      logger.warn('idempotent producer renewed after a rejected produce request');
-      void broken.disconnect().catch(() => undefined);
-      return fresh;
-    },
+    renew: producer.renew,
   });
 
   // Waiting budgets (hand-off, destination slots and stalls) do not count the time this

@@ -9,6 +9,7 @@ export * from './headers.ts';
 export * from './failpoints.ts';
 export * from './tracing.ts';
 export * from './producer/batching-producer.ts';
+export * from './producer/renewable-producer.ts';
 export * from './consumer/partition-tracker.ts';
 export * from './consumer/concurrent-consumer.ts';
 export * from './retry/policy.ts';
