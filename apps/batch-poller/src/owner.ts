@@ -102,6 +102,13 @@ export function createOwner(deps: OwnerDeps): Owner {
     }
   };
 
+  const discardEmitters = () => {
+    for (const [partition, emitter] of [...emitters]) {
+      emitters.delete(partition);
+      void emitter.then((p) => p.disconnect()).catch(() => undefined);
+    }
+  };
+
   const emitterOf = (partition: number): Promise<Producer> => {
     let emitter = emitters.get(partition);
     if (!emitter) {
@@ -514,6 +521,12 @@ export function createOwner(deps: OwnerDeps): Owner {
         await work();
       } catch (error) {
         logger.warn({ err: error, what }, 'batch work failed; retried on a later pass');
+        // A commit or abort that failed (broker restarted, coordinator moved) leaves a kafkajs
+        // transactional producer stuck in COMMITTING/ABORTING for good ("Cannot call
+        // beginTransaction in state COMMITTING", found by the chaos suite). New producers with
+        // the same transactional ids fence the old ones, and the broker completes or aborts what
+        // they left open.
+        discardEmitters();
       }
     };
     for (const entry of view.batches()) {

@@ -247,6 +247,15 @@ export function createPacker(deps: PackerDeps): Packer {
         drop(lane);
         return;
       }
+      // A commit or abort that failed leaves the kafkajs producer stuck in COMMITTING/ABORTING
+      // ("Cannot call beginTransaction in state COMMITTING" on every later flush, found by the
+      // chaos suite after a broker restart): the next flush fences a new producer with the same
+      // transactional id, and the broker completes or aborts the transaction left open. If the
+      // commit did go through, the retried flush writes the same intent id (from the same source
+      // offsets) again, which the owner recognises.
+      const broken = lane.producer;
+      lane.producer = undefined;
+      void broken?.then((p) => p.disconnect()).catch(() => undefined);
       throw error;
     }
     lane.buffer.take();
