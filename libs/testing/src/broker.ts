@@ -39,11 +39,23 @@ export interface ThrowawayBroker {
   destroy(): Promise<void>;
 }
 
+export interface ThrowawayBrokerOptions {
+  /**
+   * Port the broker advertises to clients (default: the port it listens on). Set it to the port
+   * of a proxy in front of the broker (e.g. Toxiproxy): after bootstrap, Kafka clients connect
+   * to the advertised address only, so without this they would bypass the proxy. `brokers` is
+   * then the advertised address.
+   */
+  advertisedPort?: number;
+}
+
 /**
  * A second, private broker on its own ports, for tests that stop or break a broker. Takes some
  * seconds to start (a JVM); `destroy()` it in `afterAll`.
  */
-export async function startThrowawayBroker(): Promise<ThrowawayBroker> {
+export async function startThrowawayBroker(
+  options: ThrowawayBrokerOptions = {},
+): Promise<ThrowawayBroker> {
   const name = uniqueName('tmp');
   const port = await freePort();
   const controllerPort = await freePort();
@@ -55,6 +67,8 @@ export async function startThrowawayBroker(): Promise<ThrowawayBroker> {
     '--controller-port',
     String(controllerPort),
   ];
+  if (options.advertisedPort !== undefined)
+    args.push('--advertised-port', String(options.advertisedPort));
   const start = async () => {
     await run('bash', [script('start.sh'), ...args], { timeout: 180_000 });
   };
@@ -62,7 +76,7 @@ export async function startThrowawayBroker(): Promise<ThrowawayBroker> {
   return {
     name,
     port,
-    brokers: [`127.0.0.1:${port}`],
+    brokers: [`127.0.0.1:${options.advertisedPort ?? port}`],
     start,
     stop: async () => {
       await run('bash', [script('stop.sh'), '--name', name], { timeout: 60_000 });

@@ -26,6 +26,8 @@ import { SERVICES, linkedEnv, type ServiceSpec } from '@claude-pipeline/stack/se
 
 export interface LogLine {
   service: string;
+  /** Epoch ms at which the line was read. */
+  at: number;
   raw: string;
   json?: Record<string, unknown>;
 }
@@ -39,8 +41,13 @@ export interface E2EStack {
   logs: LogLine[];
   /** Environment the services got (for CLI runs against this stack). */
   env: Record<string, string>;
-  /** SIGKILLs a service (when `kill`) or stops it, and starts it again; resolves once ready. */
+  /**
+   * SIGKILLs a service (when `kill`) or stops it, and starts it again; resolves once ready. A
+   * service that already exited is just started again.
+   */
   restart(service: string, how?: 'kill' | 'term'): Promise<void>;
+  /** Whether the service's current process is alive. */
+  isRunning(service: string): boolean;
   stop(): Promise<void>;
 }
 
@@ -106,7 +113,7 @@ export async function startE2EStack(options: E2EOptions = {}): Promise<E2EStack>
     const service = startService(spec, index, baseEnv, {
       env: envFor(spec),
       onLine: (raw) => {
-        const line: LogLine = { service: spec.name, raw };
+        const line: LogLine = { service: spec.name, at: Date.now(), raw };
         if (raw.startsWith('{')) {
           try {
             line.json = JSON.parse(raw) as Record<string, unknown>;
@@ -151,7 +158,10 @@ export async function startE2EStack(options: E2EOptions = {}): Promise<E2EStack>
       const spec = specs[index];
       const service = running.get(name);
       if (!spec || !service) throw new Error(`no service ${name}`);
-      if (how === 'kill') {
+      const alive = service.child.exitCode === null && service.child.signalCode === null;
+      if (!alive) {
+        // already gone (crashed, or an earlier start failed): start it again
+      } else if (how === 'kill') {
         const exited = new Promise((resolve) => service.child.once('exit', resolve));
         service.child.kill('SIGKILL');
         await exited;
@@ -159,6 +169,10 @@ export async function startE2EStack(options: E2EOptions = {}): Promise<E2EStack>
         await service.stop(15_000);
       }
       await launch(spec, index);
+    },
+    isRunning(name) {
+      const child = running.get(name)?.child;
+      return child !== undefined && child.exitCode === null && child.signalCode === null;
     },
     stop,
   };
