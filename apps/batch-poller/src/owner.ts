@@ -59,7 +59,7 @@ export interface OwnerDeps {
   client: Anthropic;
   follower: BatchesFollower;
   ownership: Ownership;
-  packer: Pick<Packer, 'inFlight'>;
+  packer: Pick<Packer, 'inFlight' | 'abandoned'>;
   readJobs: JobReader;
   metrics: BatchPollerMetrics;
   logger: Logger;
@@ -540,7 +540,8 @@ export function createOwner(deps: OwnerDeps): Owner {
       if (recorded.has(entry.intent.intent_id)) continue;
       if (deps.packer.inFlight(entry.intent.intent_id)) continue;
       const age = now - Date.parse(entry.intent.created_at);
-      if (!entry.intent.repack && age < config.reconcileGraceMs) continue;
+      const abandoned = deps.packer.abandoned(entry.intent.intent_id);
+      if (!entry.intent.repack && !abandoned && age < config.reconcileGraceMs) continue;
       await attempt(`reconcile ${entry.intent.intent_id}`, () => reconcile(entry));
     }
     for (const entry of view.batches()) {

@@ -60,6 +60,11 @@ export interface Packer {
   start(): Promise<void>;
   /** Intents this process is creating a batch for right now (the owner leaves them alone). */
   inFlight(intentId: string): boolean;
+  /**
+   * Intents this process committed and then failed to create or record a batch for: nobody is
+   * working on them, so the owner reconciles them without waiting for the grace period.
+   */
+  abandoned(intentId: string): boolean;
   pendingRequests(): number;
   running(): boolean;
   stop(): Promise<void>;
@@ -92,6 +97,7 @@ export function createPacker(deps: PackerDeps): Packer {
   const { kafka, config, topics, client, metrics, logger, clock } = deps;
   const lanes = new Map<number, Lane>();
   const inFlight = new Set<string>();
+  const abandoned = new Set<string>();
   let consumer: Consumer | undefined;
   let timer: NodeJS.Timeout | undefined;
   let isRunning = false;
@@ -282,7 +288,11 @@ export function createPacker(deps: PackerDeps): Packer {
         items.map((i) => i.request),
       );
     } catch (error) {
-      // The intent is committed: the owner of its partition reconciles it after the grace period.
+      // The intent is committed: the owner of its partition reconciles it (adopting the batch if
+      // the API made one), at once when that owner is this process.
+      abandoned.add(intentId);
+      // Failures only, so few; bounded all the same (the oldest are long reconciled).
+      if (abandoned.size > 10_000) abandoned.delete(abandoned.values().next().value ?? intentId);
       logger.warn(
         { intentId, err: error },
         'batch not created for the intent; left to reconciliation',
@@ -454,6 +464,7 @@ export function createPacker(deps: PackerDeps): Packer {
       timer.unref();
     },
     inFlight: (intentId) => inFlight.has(intentId),
+    abandoned: (intentId) => abandoned.has(intentId),
     pendingRequests: () => [...lanes.values()].reduce((n, l) => n + l.buffer.items.length, 0),
     running: () => isRunning && !stopping,
     async stop() {
