@@ -1,3 +1,4 @@
+import { pausePartitions, resumePartitions } from '@claude-pipeline/kafka';
 import type { Logger } from '@claude-pipeline/telemetry';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { isFencedError } from './errors.ts';
@@ -83,12 +84,12 @@ export function createDedupeConsumer(options: DedupeConsumerOptions): DedupeCons
 
   /** Pauses a partition's fetch and resumes it after `ms` (if still assigned). */
   function hold(partition: number, ms: number): void {
-    consumer.pause([{ topic, partitions: [partition] }]);
+    pausePartitions(consumer, [{ topic, partitions: [partition] }]);
     clearTimeout(holds.get(partition));
     const timer = setTimeout(() => {
       holds.delete(partition);
       if (!stopped && assigned.includes(partition)) {
-        consumer.resume([{ topic, partitions: [partition] }]);
+        resumePartitions(consumer, [{ topic, partitions: [partition] }]);
       }
     }, ms);
     timer.unref();
@@ -104,7 +105,7 @@ export function createDedupeConsumer(options: DedupeConsumerOptions): DedupeCons
     // kafkajs keeps pauses across a rebalance: a held partition starts the new generation fresh.
     const held = [...holds.keys()].filter((p) => now.includes(p));
     clearHolds();
-    if (held.length > 0) consumer.resume([{ topic, partitions: held }]);
+    if (held.length > 0) resumePartitions(consumer, [{ topic, partitions: held }]);
     failures.clear();
     for (const partition of lanes.partitions()) {
       if (!now.includes(partition)) {

@@ -10,6 +10,7 @@ import type {
 import { PipelineKafkaError } from '../errors.ts';
 import { extractTraceContext } from '../tracing.ts';
 import { PartitionTracker } from './partition-tracker.ts';
+import { pausePartitions, resumePartitions } from './pause-resume.ts';
 
 /**
  * A consumer with many messages in flight per partition. kafkajs' `eachMessage` runs one
@@ -152,7 +153,10 @@ export function createConcurrentConsumer(options: ConcurrentConsumerOptions): Co
     dueTimers.clear();
     pausedForLimit.clear();
     if (!halted && !stopping && paused.length > 0) {
-      consumer.resume(paused.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+      resumePartitions(
+        consumer,
+        paused.map(({ topic, partition }) => ({ topic, partitions: [partition] })),
+      );
     }
   });
 
@@ -249,7 +253,7 @@ export function createConcurrentConsumer(options: ConcurrentConsumerOptions): Co
       !halted
     ) {
       pausedForLimit.delete(key);
-      consumer.resume([{ topic: t.topic, partitions: [t.partition] }]);
+      resumePartitions(consumer, [{ topic: t.topic, partitions: [t.partition] }]);
     }
   }
 
@@ -301,7 +305,10 @@ export function createConcurrentConsumer(options: ConcurrentConsumerOptions): Co
   function halt(error: ConsumerHaltError): void {
     if (halted) return;
     halted = true;
-    consumer.pause(options.topics.map((topic) => ({ topic })));
+    pausePartitions(
+      consumer,
+      options.topics.map((topic) => ({ topic })),
+    );
     options.onHalt?.(error);
   }
 
@@ -388,12 +395,13 @@ export function createConcurrentConsumer(options: ConcurrentConsumerOptions): Co
       const due = options.notBefore?.(message, topic);
       if (due !== undefined && due > now()) {
         // Hold this partition until its head record is due; it is fetched again on resume.
-        consumer.pause([{ topic, partitions: [partition] }]);
+        pausePartitions(consumer, [{ topic, partitions: [partition] }]);
         const key = id(topic, partition);
         clearTimeout(dueTimers.get(key)?.timer);
         const timer = setTimeout(() => {
           dueTimers.delete(key);
-          if (!stopping && !halted) consumer.resume([{ topic, partitions: [partition] }]);
+          if (!stopping && !halted)
+            resumePartitions(consumer, [{ topic, partitions: [partition] }]);
         }, due - now());
         dueTimers.set(key, { timer, topic, partition });
         return;
@@ -405,7 +413,7 @@ export function createConcurrentConsumer(options: ConcurrentConsumerOptions): Co
         const freed = await windowShrinks(t, holdMs);
         if (!isRunning() || isStale() || stopping || halted || t.generation !== generation) return;
         if (!freed) {
-          consumer.pause([{ topic, partitions: [partition] }]);
+          pausePartitions(consumer, [{ topic, partitions: [partition] }]);
           pausedForLimit.set(id(topic, partition), { topic, partition });
           return;
         }
@@ -452,13 +460,19 @@ export function createConcurrentConsumer(options: ConcurrentConsumerOptions): Co
     resume() {
       if (!halted) return;
       halted = false;
-      consumer.resume(options.topics.map((topic) => ({ topic })));
+      resumePartitions(
+        consumer,
+        options.topics.map((topic) => ({ topic })),
+      );
     },
     async stop({ timeoutMs = 30_000 } = {}) {
       stopping = true;
       for (const { timer } of dueTimers.values()) clearTimeout(timer);
       dueTimers.clear();
-      consumer.pause(options.topics.map((topic) => ({ topic })));
+      pausePartitions(
+        consumer,
+        options.topics.map((topic) => ({ topic })),
+      );
       const deadline = now() + timeoutMs;
       while (inFlight > 0 && now() < deadline) {
         await new Promise<void>((resolve) => {
