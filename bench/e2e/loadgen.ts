@@ -16,9 +16,9 @@
  *
  * IPC: `{ type: 'run', ...RunRequest }` → `{ type: 'result', ...RunResult }`; `{ type: 'exit' }`.
  */
-import * as hdr from 'hdr-histogram-js';
 import { Pool } from 'undici';
 import { createSigner } from '@claude-pipeline/signing';
+import { latencyHistogram as histogram, summary, type Latency } from './latency.ts';
 
 export interface Step {
   rate: number;
@@ -39,16 +39,6 @@ export interface RunRequest {
   timeoutMs: number;
   /** Requests outstanding beyond which a scheduled one is not sent (an error). */
   maxOutstanding: number;
-}
-
-export interface Latency {
-  count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-  mean: number;
 }
 
 export interface StepResult extends Step {
@@ -76,27 +66,6 @@ export interface RunResult {
   webhook: boolean[];
 }
 
-const histogram = () =>
-  hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 600_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
-
-export function summary(h: hdr.Histogram): Latency {
-  const ms = (p: number) => h.getValueAtPercentile(p) / 1000;
-  return {
-    count: h.totalCount,
-    p50: ms(50),
-    p90: ms(90),
-    p99: ms(99),
-    p999: ms(99.9),
-    max: h.maxValue / 1000,
-    mean: h.mean / 1000,
-  };
-}
-
-/** A small GitHub `pull_request` event (action `opened`, so the sample route takes it). */
 function pullRequestBody(n: number): string {
   const repo = 'acme/payments-service';
   return JSON.stringify({

@@ -39,11 +39,11 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import * as hdr from 'hdr-histogram-js';
 import { createKafka, kafkaSettingsFromEnv } from '@claude-pipeline/kafka';
 import { LOCAL_API_KEY, LOCAL_WEBHOOK_SECRETS } from '@claude-pipeline/stack/services';
 import { writeChartPng, type Series } from './chart.ts';
-import type { Latency, RunRequest, RunResult, Step, StepResult } from './loadgen.ts';
+import { latencyHistogram, summary, type Latency } from './latency.ts';
+import type { RunRequest, RunResult, Step, StepResult } from './loadgen.ts';
 import {
   readProc,
   sampleLag,
@@ -354,22 +354,9 @@ function account(sent: RunResult, dump: { ids: string[]; at: number[]; counts: n
 }
 
 function latencyOf(values: number[]): Latency {
-  const h = hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 3_600_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
+  const h = latencyHistogram(3_600_000_000);
   for (const v of values) if (Number.isFinite(v)) h.recordValue(Math.max(1, Math.round(v * 1000)));
-  const ms = (p: number) => h.getValueAtPercentile(p) / 1000;
-  return {
-    count: h.totalCount,
-    p50: ms(50),
-    p90: ms(90),
-    p99: ms(99),
-    p999: ms(99.9),
-    max: h.maxValue / 1000,
-    mean: h.mean / 1000,
-  };
+  return summary(h);
 }
 
 function merge(a: RunResult, b: RunResult): RunResult {
