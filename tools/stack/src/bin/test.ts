@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { down, up, type Part } from '../infra.ts';
 import { ROOT } from '../paths.ts';
 import { run } from '../proc.ts';
-import { collectTestTotals } from '../results.ts';
+import { listFailures, readTestResults, sumTestResults } from '../results.ts';
 
 const extra = process.argv.slice(2);
 const failedSteps: string[] = [];
@@ -86,8 +86,19 @@ if (started.length > 0 && !process.env['PIPELINE_KEEP_INFRA']) {
   await down([...started].reverse()).catch((error: unknown) => console.error(String(error)));
 }
 
-const totals = collectTestTotals(ROOT);
+const results = readTestResults(ROOT);
+const totals = sumTestResults(results);
 const failed = totals.failed + totals.suitesFailedToRun + failedSteps.length;
+// The failed tests again, last: a CI log that keeps only its tail still says what failed.
+const failures = listFailures(results, ROOT);
+if (failures.length > 0) {
+  console.log(`\n=== failed tests (${failures.length})`);
+  for (const f of failures.slice(0, 10)) {
+    console.log(`\n✕ ${f.file} › ${f.test}`);
+    if (f.message !== '') console.log(f.message.replace(/^/gm, '    '));
+  }
+  if (failures.length > 10) console.log(`\n… and ${failures.length - 10} more`);
+}
 console.log(`\n=== ${((Date.now() - t0) / 1000).toFixed(0)} s; ${totals.files} result files`);
 if (failedSteps.length > 0) console.log(`failed steps: ${failedSteps.join('; ')}`);
 if (totals.suitesFailedToRun > 0)
