@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import Anthropic from '@anthropic-ai/sdk';
-import { createKafka, topicNames, waitForTopics } from '@claude-pipeline/kafka';
+import {
+  createKafka,
+  keepConsumerRunning,
+  restartLogging,
+  topicNames,
+  waitForTopics,
+  type KeepRunning,
+} from '@claude-pipeline/kafka';
 import { batchControlSchema, safeParse } from '@claude-pipeline/schemas';
 import {
   createLogger,
@@ -32,8 +39,6 @@ export interface BatchPollerDeps {
   /** An SDK client; default: one built from `config.anthropic`. */
   client?: Anthropic;
   readJobs?: JobReader;
-  /** Called once if a consumer stops for good: the process should exit. */
-  onFatal?: (error: unknown) => void;
 }
 
 export interface BatchPoller {
@@ -104,13 +109,8 @@ export async function startBatchPoller(
     await admin.disconnect().catch(() => undefined);
   }
 
-  let fatal = false;
   let stopping = false;
-  const fail = (error: unknown) => {
-    if (fatal || stopping) return;
-    fatal = true;
-    deps.onFatal?.(error);
-  };
+  let controlKeeper: KeepRunning | undefined;
 
   const producer: Producer = kafka.producer({
     idempotent: true,
@@ -165,7 +165,7 @@ export async function startBatchPoller(
   });
 
   const readiness = () => {
-    const ready = !stopping && !fatal && follower.restored() && packer.running();
+    const ready = !stopping && follower.restored() && packer.running();
     return {
       ready,
       details: {
@@ -178,7 +178,9 @@ export async function startBatchPoller(
   const renderMetrics = metricsHandler(registry);
   const http = await startHttpServer(
     {
-      healthy: () => !fatal,
+      // Every consumer is started again after a crash (keepConsumerRunning): nothing here is
+      // beyond repair by a restart of the process.
+      healthy: () => true,
       readiness,
       metrics: async () => {
         const owned = ownership.owned();
@@ -208,29 +210,34 @@ export async function startBatchPoller(
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 100,
     });
-    await control.connect();
-    await control.subscribe({ topic: topics.control, fromBeginning: false });
-    await control.run({
-      eachMessage: async ({ message }) => {
-        // A control record only says "poll this batch now": a malformed one falls back to its
-        // key, and never stops the service (polling on the schedule covers a lost one).
-        let body: unknown;
-        try {
-          body = message.value
-            ? (JSON.parse(message.value.toString('utf8')) as unknown)
-            : undefined;
-        } catch {
-          logger.warn({ topic: topics.control }, 'control record is not JSON; using its key');
-        }
-        const parsed = body === undefined ? undefined : safeParse(batchControlSchema, body);
-        const batchId = parsed?.ok ? parsed.value.batch_id : message.key?.toString('utf8');
-        if (batchId) owner.pollNow(batchId);
-      },
-    });
-    for (const c of [control])
-      c.on(c.events.CRASH, ({ payload }) => {
-        if (!payload.restart) fail(payload.error);
+    const c = control;
+    const runControl = async () => {
+      await c.connect();
+      await c.subscribe({ topic: topics.control, fromBeginning: false });
+      await c.run({
+        eachMessage: async ({ message }) => {
+          // A control record only says "poll this batch now": a malformed one falls back to its
+          // key, and never stops the service (polling on the schedule covers a lost one).
+          let body: unknown;
+          try {
+            body = message.value
+              ? (JSON.parse(message.value.toString('utf8')) as unknown)
+              : undefined;
+          } catch {
+            logger.warn({ topic: topics.control }, 'control record is not JSON; using its key');
+          }
+          const parsed = body === undefined ? undefined : safeParse(batchControlSchema, body);
+          const batchId = parsed?.ok ? parsed.value.batch_id : message.key?.toString('utf8');
+          if (batchId) owner.pollNow(batchId);
+        },
       });
+    };
+    await runControl();
+    controlKeeper = keepConsumerRunning(c, {
+      start: runControl,
+      stopping: () => stopping,
+      ...restartLogging(logger, 'batches.control'),
+    });
     await packer.start();
     ticker = setInterval(() => {
       owner.tick().catch((error: unknown) => logger.warn({ err: error }, 'owner pass failed'));
@@ -271,6 +278,7 @@ export async function startBatchPoller(
         stopping = true;
         if (ticker) clearInterval(ticker);
         await packer.stop();
+        controlKeeper?.dispose();
         await control?.disconnect().catch(() => undefined);
         await owner.stop();
         await ownership.stop();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { keepConsumerRunning, restartLogging, type KeepRunning } from '@claude-pipeline/kafka';
 import type { Logger } from '@claude-pipeline/telemetry';
 import type { Consumer, Kafka } from 'kafkajs';
 import { createBatchesView, type BatchesView } from './batches-view.ts';
@@ -35,6 +36,8 @@ export function createBatchesFollower(options: BatchesFollowerOptions): BatchesF
   const view = createBatchesView();
   const positions = new Map<number, bigint>();
   let consumer: Consumer | undefined;
+  let keeper: KeepRunning | undefined;
+  let stopping = false;
   let restoredOnce = false;
 
   const advance = (partition: number, lastOffset: string) => {
@@ -68,31 +71,42 @@ export function createBatchesFollower(options: BatchesFollowerOptions): BatchesF
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
         if (payload.topic === topic) advance(payload.partition, payload.lastOffset);
       });
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatch: async ({ batch }) => {
-          for (const message of batch.messages) {
-            const key = message.key?.toString('utf8');
-            if (!key) continue;
-            let value: HeldRecord | null = null;
-            if (message.value !== null) {
-              try {
-                value = decodeStored(message.value);
-              } catch (error) {
-                logger.warn(
-                  { partition: batch.partition, offset: message.offset, err: error },
-                  'unreadable record on the batches topic, ignored',
-                );
-                continue;
+      const c = consumer;
+      // Its own group, no commits: a restart (kafkajs', or ours below) reads the topic again
+      // from the beginning, which the view applies idempotently.
+      const run = async () => {
+        await c.connect();
+        await c.subscribe({ topic, fromBeginning: true });
+        await c.run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            for (const message of batch.messages) {
+              const key = message.key?.toString('utf8');
+              if (!key) continue;
+              let value: HeldRecord | null = null;
+              if (message.value !== null) {
+                try {
+                  value = decodeStored(message.value);
+                } catch (error) {
+                  logger.warn(
+                    { partition: batch.partition, offset: message.offset, err: error },
+                    'unreadable record on the batches topic, ignored',
+                  );
+                  continue;
+                }
               }
+              view.apply(batch.partition, key, value, clock());
+              options.onRecord?.(batch.partition, key, value);
             }
-            view.apply(batch.partition, key, value, clock());
-            options.onRecord?.(batch.partition, key, value);
-          }
-          advance(batch.partition, batch.lastOffset());
-        },
+            advance(batch.partition, batch.lastOffset());
+          },
+        });
+      };
+      await run();
+      keeper = keepConsumerRunning(c, {
+        start: run,
+        stopping: () => stopping,
+        ...restartLogging(logger, 'batches (view)'),
       });
     },
     async sync(timeoutMs) {
@@ -110,6 +124,8 @@ export function createBatchesFollower(options: BatchesFollowerOptions): BatchesF
     },
     restored: () => restoredOnce,
     async stop() {
+      stopping = true;
+      keeper?.dispose();
       await consumer?.disconnect().catch(() => undefined);
     },
   };
@@ -141,6 +157,8 @@ export function createOwnership(options: {
   let owned: ReadonlySet<number> = new Set();
   let generation = 0;
   let consumer: Consumer | undefined;
+  let keeper: KeepRunning | undefined;
+  let stopping = false;
   return {
     async start() {
       consumer = options.kafka.consumer({
@@ -161,13 +179,24 @@ export function createOwnership(options: {
         owned = new Set();
         options.onChange?.(owned);
       });
-      await c.connect();
-      await c.subscribe({ topic: options.topic, fromBeginning: false });
-      await c.run({ autoCommit: false, eachBatch: async () => undefined });
+      const run = async () => {
+        await c.connect();
+        await c.subscribe({ topic: options.topic, fromBeginning: false });
+        await c.run({ autoCommit: false, eachBatch: async () => undefined });
+      };
+      await run();
+      // Without this, a crash kafkajs does not restart from leaves every open batch unpolled.
+      keeper = keepConsumerRunning(c, {
+        start: run,
+        stopping: () => stopping,
+        ...restartLogging(options.logger, 'batches (ownership)'),
+      });
     },
     owned: () => owned,
     generation: () => generation,
     async stop() {
+      stopping = true;
+      keeper?.dispose();
       owned = new Set();
       await consumer?.disconnect().catch(() => undefined);
     },

@@ -32,13 +32,7 @@ async function stop(reason: string, exitCode: number): Promise<void> {
 }
 
 try {
-  service = await startBatchPoller(loadConfig(process.env), {
-    logger,
-    onFatal: (error) => {
-      logger.fatal({ err: error }, 'a consumer stopped for good; exiting');
-      void stop('fatal consumer error', 1);
-    },
-  });
+  service = await startBatchPoller(loadConfig(process.env), { logger });
 } catch (error) {
   if (isBatchPollerConfigError(error)) console.error(error.message);
   else logger.fatal({ err: error }, 'batch-poller failed to start');

@@ -4,8 +4,11 @@ import {
   failpoint,
   headerNumber,
   headerString,
+  keepConsumerRunning,
+  restartLogging,
   TRACEPARENT,
   TRACESTATE,
+  type KeepRunning,
 } from '@claude-pipeline/kafka';
 import { jobRecordSchema, safeParse, type JobRecord } from '@claude-pipeline/schemas';
 import type { Logger } from '@claude-pipeline/telemetry';
@@ -102,6 +105,7 @@ export function createPacker(deps: PackerDeps): Packer {
   let timer: NodeJS.Timeout | undefined;
   let isRunning = false;
   let stopping = false;
+  let keeper: KeepRunning | undefined;
 
   const laneOf = (partition: number): Lane => {
     let lane = lanes.get(partition);
@@ -427,6 +431,7 @@ export function createPacker(deps: PackerDeps): Packer {
       });
       const c = consumer;
       c.on(c.events.GROUP_JOIN, ({ payload }) => {
+        isRunning = true;
         const assigned = new Set(payload.memberAssignment[topics.jobs] ?? []);
         for (const lane of [...lanes.values()]) if (!assigned.has(lane.partition)) drop(lane);
         logger.info({ assigned: [...assigned] }, 'jobs partitions assigned');
@@ -434,27 +439,37 @@ export function createPacker(deps: PackerDeps): Packer {
       c.on(c.events.CRASH, () => {
         isRunning = false;
       });
-      await c.connect();
-      await c.subscribe({ topic: topics.jobs, fromBeginning: true });
-      await c.run({
-        autoCommit: false,
-        partitionsConsumedConcurrently: 4,
-        eachBatch: async ({ batch, heartbeat, isRunning: alive, isStale }) => {
-          const lane = laneOf(batch.partition);
-          // A flush (transaction + create call) can outlast the session timeout: keep beating.
-          const beat = setInterval(() => void heartbeat().catch(() => undefined), 3000);
-          try {
-            await onLane(lane, async () => {
-              for (const message of batch.messages) {
-                if (!alive() || isStale() || lane.dropped) break;
-                await take(lane, message);
-              }
-            });
-          } finally {
-            clearInterval(beat);
-          }
-          await heartbeat();
-        },
+      const run = async () => {
+        await c.connect();
+        await c.subscribe({ topic: topics.jobs, fromBeginning: true });
+        await c.run({
+          autoCommit: false,
+          partitionsConsumedConcurrently: 4,
+          eachBatch: async ({ batch, heartbeat, isRunning: alive, isStale }) => {
+            const lane = laneOf(batch.partition);
+            // A flush (transaction + create call) can outlast the session timeout: keep beating.
+            const beat = setInterval(() => void heartbeat().catch(() => undefined), 3000);
+            try {
+              await onLane(lane, async () => {
+                for (const message of batch.messages) {
+                  if (!alive() || isStale() || lane.dropped) break;
+                  await take(lane, message);
+                }
+              });
+            } finally {
+              clearInterval(beat);
+            }
+            await heartbeat();
+          },
+        });
+      };
+      await run();
+      // A crash kafkajs does not restart from (e.g. no group coordinator right after a broker
+      // restart) would leave every batch job unpacked: start the consumer again.
+      keeper = keepConsumerRunning(c, {
+        start: run,
+        stopping: () => stopping,
+        ...restartLogging(logger, 'jobs (packer)'),
       });
       isRunning = true;
       timer = setInterval(
@@ -470,6 +485,7 @@ export function createPacker(deps: PackerDeps): Packer {
     async stop() {
       stopping = true;
       if (timer) clearInterval(timer);
+      keeper?.dispose();
       await consumer?.disconnect().catch(() => undefined);
       const all = [...lanes.values()];
       for (const lane of all) drop(lane);

@@ -17,7 +17,7 @@ import type { WorkerConfig } from './config.ts';
 import { SERVICE_NAME } from './defaults.ts';
 import { WorkerError } from './errors.ts';
 import { createJobHandler } from './job.handler.ts';
-import { kafkaLogCreator } from '@claude-pipeline/kafka';
+import { kafkaLogCreator, restartLogging } from '@claude-pipeline/kafka';
 import { createRateLimiter, type RateLimiter } from './limiter/rate-limiter.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.ts';
 import { createJobPublisher } from './output/job-publisher.ts';
@@ -191,6 +191,7 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps = {}): 
         'ALERT: the Anthropic API refused the pipeline credentials (401/403); consumption stopped, jobs stay in Kafka. Fix the key or permissions and restart.',
       );
     },
+    ...restartLogging(logger, 'jobs'),
     now,
   });
   consumer.consumer.on(consumer.consumer.events.GROUP_JOIN, () => {

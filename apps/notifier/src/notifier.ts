@@ -32,7 +32,7 @@ import { createNotifierMetrics, type NotifierMetrics } from './metrics.ts';
 import { startServer } from './server.ts';
 import { createAddressPolicy } from './ssrf/address-policy.ts';
 import { NotifierError } from './errors.ts';
-import { kafkaLogCreator } from '@claude-pipeline/kafka';
+import { kafkaLogCreator, restartLogging } from '@claude-pipeline/kafka';
 
 /**
  * The notifier service: consumes `pipeline.results` and its retry stages, POSTs each result
@@ -226,6 +226,7 @@ export async function startNotifier(
         { err: error, topic: record.topic, partition: record.partition, offset: record.offset },
         'record not settled (Kafka unreachable?); retrying in place',
       ),
+    ...restartLogging(logger, 'results'),
     now,
   });
   let joined = false;

@@ -13,6 +13,7 @@ export * from './producer/renewable-producer.ts';
 export * from './consumer/partition-tracker.ts';
 export * from './consumer/concurrent-consumer.ts';
 export * from './consumer/pause-resume.ts';
+export * from './consumer/keep-running.ts';
 export * from './retry/policy.ts';
 export * from './retry/retry-chain.ts';
 export * from './dlq/redrive.ts';

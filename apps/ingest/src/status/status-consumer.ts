@@ -1,3 +1,4 @@
+import { keepConsumerRunning, restartLogging } from '@claude-pipeline/kafka';
 import type { Logger } from '@claude-pipeline/telemetry';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { IngestMetrics } from '../metrics.ts';
@@ -10,7 +11,10 @@ import type { StatusView } from './status-view.ts';
  * facts"). read_committed: a state written in a dedupe transaction that aborts is never shown.
  */
 export interface StatusConsumer {
-  /** False once kafkajs gave up on the consumer (a crash it does not restart from). */
+  /**
+   * False after a crash kafkajs does not restart from, until the consumer, started again, has
+   * joined its group.
+   */
   readonly running: boolean;
   /** Stops consuming and deletes the replica's group (best effort). */
   stop(): Promise<void>;
@@ -59,20 +63,32 @@ export async function startStatusConsumer(options: StatusConsumerOptions): Promi
     logger.error({ err: payload.error, restart: payload.restart }, 'status consumer crashed');
     if (!payload.restart) running = false;
   });
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    if (!stopping) running = true;
+  });
 
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const outcome = view.fold(message.key?.toString() ?? null, message.value);
-      metrics.recordsProcessed.inc({ topic, outcome: OUTCOME[outcome] });
-      if (outcome === 'invalid') {
-        logger.warn(
-          { topic, offset: message.offset },
-          'status record ignored: not a status record',
-        );
-      }
-    },
+  const run = async () => {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const outcome = view.fold(message.key?.toString() ?? null, message.value);
+        metrics.recordsProcessed.inc({ topic, outcome: OUTCOME[outcome] });
+        if (outcome === 'invalid') {
+          logger.warn(
+            { topic, offset: message.offset },
+            'status record ignored: not a status record',
+          );
+        }
+      },
+    });
+  };
+  await run();
+  // A crash kafkajs does not restart from would freeze the view (and readiness) for good.
+  const keeper = keepConsumerRunning(consumer, {
+    start: run,
+    stopping: () => stopping,
+    ...restartLogging(logger, 'status view'),
   });
 
   return {
@@ -82,6 +98,7 @@ export async function startStatusConsumer(options: StatusConsumerOptions): Promi
     async stop() {
       stopping = true;
       running = false;
+      keeper.dispose();
       await consumer.disconnect();
       // The group is this replica's alone and worthless after it: do not leave it behind.
       await options.admin.deleteGroups([groupId]).catch((error: unknown) => {

@@ -1,3 +1,4 @@
+import { keepConsumerRunning, restartLogging } from '@claude-pipeline/kafka';
 import type { Logger } from '@claude-pipeline/telemetry';
 import kafkajs, { type Admin, type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
 import type { StreamHub } from './stream-hub.ts';
@@ -80,7 +81,8 @@ export async function startStreamReader(options: StreamReaderOptions): Promise<S
   const initial = await admin.fetchTopicOffsets(topic);
   const partitions = initial.length;
   let stopping = false;
-  let running = true;
+  /** Consumers kafkajs stopped for good, until they joined their group again. */
+  const down = new Set<string>();
 
   // High watermarks for replays, one request for every replay asked for in the same tick; each
   // request is sent after every replay that joins it was registered.
@@ -116,7 +118,7 @@ export async function startStreamReader(options: StreamReaderOptions): Promise<S
     (name: string) =>
     ({ payload }: { payload: { error: Error; restart: boolean } }) => {
       logger.error({ err: payload.error, restart: payload.restart }, `stream ${name} crashed`);
-      if (!payload.restart) running = false;
+      if (!payload.restart) down.add(name);
     };
 
   const handOver = async ({ batch, isStale }: EachBatchPayload): Promise<boolean> => {
@@ -142,19 +144,31 @@ export async function startStreamReader(options: StreamReaderOptions): Promise<S
   const seekTail = () => {
     for (const [partition, offset] of tailPositions) tail.seek({ topic, partition, offset });
   };
-  tail.on(tail.events.GROUP_JOIN, seekTail);
+  tail.on(tail.events.GROUP_JOIN, () => {
+    down.delete('tail');
+    seekTail();
+  });
   tail.on(tail.events.END_BATCH_PROCESS, ({ payload }) => {
     tailPositions.set(payload.partition, (BigInt(payload.lastOffset) + 1n).toString());
   });
-  await tail.connect();
-  await tail.subscribe({ topic, fromBeginning: false });
-  await tail.run({
-    autoCommit: false,
-    eachBatch: async (payload) => {
-      await handOver(payload);
-    },
+  const runTail = async () => {
+    await tail.connect();
+    await tail.subscribe({ topic, fromBeginning: false });
+    await tail.run({
+      autoCommit: false,
+      eachBatch: async (payload) => {
+        await handOver(payload);
+      },
+    });
+    seekTail();
+  };
+  await runTail();
+  // kafkajs does not restart a consumer after some crashes: without this, live streams stop.
+  const tailKeeper = keepConsumerRunning(tail, {
+    start: runTail,
+    stopping: () => stopping,
+    ...restartLogging(logger, 'stream tail'),
   });
-  seekTail();
 
   // --- replay reader -----------------------------------------------------------------------
   const scans = new Map<number, Scan>();
@@ -203,6 +217,7 @@ export async function startStreamReader(options: StreamReaderOptions): Promise<S
   // After a (re)join, kafkajs forgets pauses and seeks: pause the idle partitions again and
   // restart the scans that were running.
   replay.on(replay.events.GROUP_JOIN, () => {
+    down.delete('replay reader');
     pauseIdle();
     for (const [partition, scan] of scans) {
       scan.started = false;
@@ -214,23 +229,31 @@ export async function startStreamReader(options: StreamReaderOptions): Promise<S
     if (payload.batchSize > 0 || payload.firstOffset === null) return;
     progress(payload.partition, BigInt(payload.firstOffset), BigInt(payload.lastOffset) + 1n);
   });
-  await replay.connect();
-  await replay.subscribe({ topic, fromBeginning: true });
-  await replay.run({
-    autoCommit: false,
-    eachBatch: async (payload) => {
-      if (!(await handOver(payload))) return;
-      const { batch } = payload;
-      const first = batch.firstOffset();
-      if (first === null) return;
-      progress(batch.partition, BigInt(first), BigInt(batch.lastOffset()) + 1n);
-    },
+  const runReplay = async () => {
+    await replay.connect();
+    await replay.subscribe({ topic, fromBeginning: true });
+    await replay.run({
+      autoCommit: false,
+      eachBatch: async (payload) => {
+        if (!(await handOver(payload))) return;
+        const { batch } = payload;
+        const first = batch.firstOffset();
+        if (first === null) return;
+        progress(batch.partition, BigInt(first), BigInt(batch.lastOffset()) + 1n);
+      },
+    });
+    pauseIdle();
+  };
+  await runReplay();
+  const replayKeeper = keepConsumerRunning(replay, {
+    start: runReplay,
+    stopping: () => stopping,
+    ...restartLogging(logger, 'stream replay reader'),
   });
-  pauseIdle();
 
   return {
     get running() {
-      return running;
+      return !stopping && down.size === 0;
     },
     async replay(jobId, sinceMs) {
       const partition = partitionOfKey(jobId, partitions);
@@ -252,7 +275,8 @@ export async function startStreamReader(options: StreamReaderOptions): Promise<S
     },
     async stop() {
       stopping = true;
-      running = false;
+      tailKeeper.dispose();
+      replayKeeper.dispose();
       await Promise.all([tail.disconnect(), replay.disconnect()]);
       // The groups are this replica's alone and worthless after it: do not leave them behind.
       await admin

@@ -10,6 +10,7 @@ import type {
 import { PipelineKafkaError } from '../errors.ts';
 import { extractTraceContext } from '../tracing.ts';
 import { PartitionTracker } from './partition-tracker.ts';
+import { keepConsumerRunning, type KeepRunning } from './keep-running.ts';
 import { pausePartitions, resumePartitions } from './pause-resume.ts';
 
 /**
@@ -84,6 +85,12 @@ export interface ConcurrentConsumerOptions {
   onHandlerError?: (record: ConsumedRecord, error: unknown) => void;
   /** Called when a handler throws ConsumerHaltError: consumption is paused everywhere. */
   onHalt?: (error: ConsumerHaltError) => void;
+  /**
+   * Called when kafkajs stopped the consumer for good (a crash it does not restart from) and it
+   * is about to be started again (see keep-running.ts), and when such a start failed.
+   */
+  onRestart?: (info: { error: unknown; attempt: number; delayMs: number }) => void;
+  onRestartFailed?: (info: { error: unknown; attempt: number }) => void;
   now?: () => number;
 }
 
@@ -437,6 +444,20 @@ export function createConcurrentConsumer(options: ConcurrentConsumerOptions): Co
     await heartbeat();
   }
 
+  const run = async () => {
+    await consumer.connect();
+    for (const topic of options.topics) {
+      await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+    }
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
+      eachBatch,
+    });
+  };
+  let keeper: KeepRunning | undefined;
+
   return {
     consumer,
     get inFlight() {
@@ -446,15 +467,12 @@ export function createConcurrentConsumer(options: ConcurrentConsumerOptions): Co
       return halted;
     },
     async start() {
-      await consumer.connect();
-      for (const topic of options.topics) {
-        await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
-      }
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
-        eachBatch,
+      await run();
+      keeper ??= keepConsumerRunning(consumer, {
+        start: run,
+        stopping: () => stopping || stopped,
+        ...(options.onRestart ? { onRestart: options.onRestart } : {}),
+        ...(options.onRestartFailed ? { onRestartFailed: options.onRestartFailed } : {}),
       });
     },
     resume() {
@@ -484,11 +502,13 @@ export function createConcurrentConsumer(options: ConcurrentConsumerOptions): Co
       commitTimer = undefined;
       await commitNow();
       stopped = true;
+      keeper?.dispose();
       await consumer.disconnect();
     },
     async abort() {
       stopping = true;
       stopped = true;
+      keeper?.dispose();
       if (commitTimer) clearTimeout(commitTimer);
       for (const { timer } of dueTimers.values()) clearTimeout(timer);
       await consumer.disconnect();

@@ -149,7 +149,7 @@ export function renderChaosReport(report: ChaosReport, notes: readonly string[] 
   if (report.lost.length === 0) lines.push('None.');
   for (const j of report.lost.slice(0, 50))
     lines.push(
-      `- \`${j.jobId}\` (${j.kind}, seq ${j.seq}, correlation ${j.correlationId}, accepted ${iso(j.acceptedAt)}); last seen: ${j.lastSeen ?? 'never logged by a service'}`,
+      `- \`${j.jobId}\` (${j.kind}, seq ${j.seq}, correlation ${j.correlationId}, accepted ${iso(j.acceptedAt)}); last seen: ${j.lastSeen ?? 'never logged by a service'}; state: ${j.state ?? '?'}; in Kafka: ${j.inKafka ?? '?'}`,
     );
   lines.push('');
   lines.push('## Sim stats', '', '```json', JSON.stringify(report.simStats, null, 2), '```', '');

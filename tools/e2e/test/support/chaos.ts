@@ -10,7 +10,10 @@
  * Run: an open-loop load (chaos-load.ts) while a schedule of faults plays: a SIGKILL and restart
  * of a random service every `killEveryMs`, one broker restart, Toxiproxy toxics (latency,
  * timeout, reset_peer) and a cut (proxy disabled, then enabled), sim 429/529/500 bursts and hung
- * connections, and the receiver down. Every fault is recorded with its window.
+ * connections, and the receiver down. Every fault is recorded with its window. Like an
+ * orchestrator, the harness also restarts a service that exited on its own (a service exits on an
+ * error it cannot recover from, e.g. Kafka unreachable for longer than its retries, and counts on
+ * being restarted); each such exit is recorded as an `exit` fault with the service's last words.
  *
  * Accounting (after the pipeline drained): every job ingest accepted (202) is delivered (by
  * `webhook-id` at the receiver) or in a DLQ topic of the stack's prefix with its reason; lost =
@@ -23,7 +26,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { DLQ } from '@claude-pipeline/kafka';
 import {
   freePort,
@@ -38,6 +41,7 @@ import {
   LOCAL_WEBHOOK_SECRETS,
 } from '@claude-pipeline/stack/services';
 import { startChaosReceiver, type ChaosReceiver } from './chaos-receiver.ts';
+import { CHAOS_SERVICES } from './chaos-report.ts';
 import { startLoad, type Submission } from './chaos-load.ts';
 import { startE2EStack, type E2EStack, type LogLine } from './stack.ts';
 import { startToxiproxy, type ToxiProxy, type Toxiproxy } from './toxiproxy.ts';
@@ -98,6 +102,10 @@ export interface JobAccount {
   outcome: 'delivered' | 'dlq' | 'lost';
   /** For a lost job: the last log line that names it (service, time, message). */
   lastSeen?: string;
+  /** For a lost job: its records on the jobs and results topics and the groups' commits there. */
+  inKafka?: string;
+  /** For a lost job: its state in ingest's status view when the drain ended. */
+  state?: string;
 }
 
 export interface DuplicateJob {
@@ -192,8 +200,19 @@ const header = (headers: Record<string, unknown> | undefined, name: string): str
   return Array.isArray(v) ? String(v[0]) : String(v);
 };
 
-/** Reads every DLQ topic of the prefix to its end. */
-async function readDlqs(brokers: string[], prefix: string): Promise<DlqRecord[]> {
+interface TopicRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  message: KafkaMessage;
+}
+
+/** Reads the topics whose names pass `pick` (prefix topics only) from the beginning to their end. */
+async function readTopics(
+  brokers: string[],
+  prefix: string,
+  pick: (topic: string) => boolean,
+): Promise<TopicRecord[]> {
   const kafka = new Kafka({
     clientId: 'chaos-accounting',
     brokers,
@@ -202,11 +221,9 @@ async function readDlqs(brokers: string[], prefix: string): Promise<DlqRecord[]>
   });
   const admin = kafka.admin();
   await admin.connect();
-  const records: DlqRecord[] = [];
+  const records: TopicRecord[] = [];
   try {
-    const topics = (await admin.listTopics()).filter(
-      (t) => t.startsWith(`${prefix}.`) && t.endsWith('.dlq'),
-    );
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`) && pick(t));
     const ends = new Map<string, number>();
     for (const topic of topics) {
       for (const p of await admin.fetchTopicOffsets(topic))
@@ -219,36 +236,16 @@ async function readDlqs(brokers: string[], prefix: string): Promise<DlqRecord[]>
     try {
       await consumer.subscribe({ topics, fromBeginning: true });
       const seen = new Map<string, number>();
-      let count = 0;
       await consumer.run({
         eachMessage: async ({ topic, partition, message }) => {
-          const value = message.value?.toString() ?? '';
-          let jobId: string | undefined;
-          try {
-            const parsed = JSON.parse(value) as Record<string, unknown>;
-            const job = parsed['job'] as Record<string, unknown> | undefined;
-            const id = parsed['job_id'] ?? job?.['id'] ?? job?.['job_id'] ?? parsed['id'];
-            jobId = typeof id === 'string' ? id : undefined;
-          } catch {
-            jobId = undefined;
-          }
-          const headers = message.headers as Record<string, unknown> | undefined;
-          records.push({
-            topic,
-            key: message.key?.toString() ?? '',
-            jobId,
-            service: header(headers, DLQ.service) || topic.slice(prefix.length + 1, -4),
-            errorClass: header(headers, DLQ.errorClass),
-            message: header(headers, DLQ.errorMessage),
-          });
+          records.push({ topic, partition, offset: message.offset, message });
           seen.set(`${topic}/${partition}`, Number(message.offset) + 1);
-          count += 1;
         },
       });
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
         const caughtUp = [...ends.entries()].every(([tp, end]) => (seen.get(tp) ?? 0) >= end);
-        if (caughtUp || count >= total()) break;
+        if (caughtUp || records.length >= total()) break;
         await sleep(200);
       }
     } finally {
@@ -258,6 +255,79 @@ async function readDlqs(brokers: string[], prefix: string): Promise<DlqRecord[]>
     await admin.disconnect();
   }
   return records;
+}
+
+/** Reads every DLQ topic of the prefix to its end. */
+async function readDlqs(brokers: string[], prefix: string): Promise<DlqRecord[]> {
+  const records = await readTopics(brokers, prefix, (t) => t.endsWith('.dlq'));
+  return records.map(({ topic, message }) => {
+    const value = message.value?.toString() ?? '';
+    let jobId: string | undefined;
+    try {
+      const parsed = JSON.parse(value) as Record<string, unknown>;
+      const job = parsed['job'] as Record<string, unknown> | undefined;
+      const id = parsed['job_id'] ?? job?.['id'] ?? job?.['job_id'] ?? parsed['id'];
+      jobId = typeof id === 'string' ? id : undefined;
+    } catch {
+      jobId = undefined;
+    }
+    const headers = message.headers as Record<string, unknown> | undefined;
+    return {
+      topic,
+      key: message.key?.toString() ?? '',
+      jobId,
+      service: header(headers, DLQ.service) || topic.slice(prefix.length + 1, -4),
+      errorClass: header(headers, DLQ.errorClass),
+      message: header(headers, DLQ.errorMessage),
+    };
+  });
+}
+
+/**
+ * Where each lost job is in Kafka, for the report: its records on the jobs and results topics
+ * (partition@offset) and, for each, how far the consuming group committed on that partition
+ * (`committed N of end M`): a group committed past a record it never acted on skipped it; one
+ * stopped before it is stuck.
+ */
+async function locateInKafka(
+  brokers: string[],
+  prefix: string,
+  jobIds: readonly string[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (jobIds.length === 0) return out;
+  const wanted = new Set(jobIds);
+  const topics: Record<string, string> = {
+    [`${prefix}.jobs`]: `${prefix}.claude-worker`,
+    [`${prefix}.results`]: `${prefix}.notifier`,
+  };
+  const records = await readTopics(brokers, prefix, (t) => t in topics);
+  const kafka = new Kafka({ clientId: 'chaos-accounting', brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const committed = new Map<string, string>();
+    for (const [topic, groupId] of Object.entries(topics)) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
+      for (const p of offsets[0]?.partitions ?? []) {
+        const end = ends.find((e) => e.partition === p.partition)?.high ?? '?';
+        committed.set(
+          `${topic}/${p.partition}`,
+          `${groupId.slice(prefix.length + 1)} committed ${p.offset} of end ${end}`,
+        );
+      }
+    }
+    for (const r of records) {
+      const key = r.message.key?.toString() ?? '';
+      if (!wanted.has(key)) continue;
+      const where = `${r.topic.slice(prefix.length + 1)} ${r.partition}@${r.offset} (${committed.get(`${r.topic}/${r.partition}`) ?? 'no commit'})`;
+      out.set(key, out.has(key) ? `${out.get(key) ?? ''}; ${where}` : where);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  return out;
 }
 
 function jobIdOf(delivery: Delivery): string | undefined {
@@ -287,7 +357,8 @@ const UPSTREAM: Record<string, readonly string[]> = {
  * committed long before), and the repeat came after F began. Only a kill of a service allowed to
  * repeat side effects (worker, batch-poller, notifier) or a Kafka-wide fault (broker restart,
  * proxy cut, reset or timeout, which cost every service its connections and group membership)
- * can explain a repeat; a kill of ingest or dedupe never does.
+ * can explain a repeat; a kill of ingest or dedupe never does. A service's exit on its own counts
+ * as a kill of it.
  */
 export function explainDuplicate(
   jobId: string,
@@ -308,10 +379,11 @@ export function explainDuplicate(
   for (const fault of faults) {
     if (fault.start > repeat || first < fault.start - inflightWindowMs) continue;
     let services: readonly string[] = [];
-    if (fault.kind === 'kill' && MAY_REPEAT.includes(fault.target)) services = [fault.target];
+    const crash = fault.kind === 'kill' || fault.kind === 'exit';
+    if (crash && MAY_REPEAT.includes(fault.target)) services = [fault.target];
     else if (KAFKA_WIDE.has(fault.kind)) services = MAY_REPEAT;
-    // A kill acts at an instant; a cut for its whole window.
-    const until = fault.kind === 'kill' ? fault.start : (fault.end ?? fault.start);
+    // A kill or an exit acts at an instant; a cut for its whole window.
+    const until = crash ? fault.start : (fault.end ?? fault.start);
     for (const service of services) {
       // A realtime job never passes the batch-poller, a batch job never the worker.
       if (service === (mode === 'batch' ? 'claude-worker' : 'batch-poller')) continue;
@@ -326,6 +398,23 @@ export function explainDuplicate(
     }
   }
   return undefined;
+}
+
+/** How long the harness keeps starting a service that fails to start (ms). */
+const RESTART_FOR_MS = 120_000;
+
+/** The last error or fatal log line of a service, for the report. */
+function lastWords(stack: E2EStack, service: string): string {
+  for (let i = stack.logs.length - 1; i >= 0; i--) {
+    const line = stack.logs[i];
+    if (line?.service !== service) continue;
+    const level = line.json?.['level'];
+    if (level !== 'fatal' && level !== 'error' && level !== 50 && level !== 60) continue;
+    const err = line.json?.['err'] as { type?: string; message?: string } | undefined;
+    const what = err ? `${err.type ?? 'Error'}: ${err.message ?? ''}` : '';
+    return `${String(line.json?.['msg'] ?? '')}${what ? ` ${what}` : ''}`.trim().slice(0, 200);
+  }
+  return 'no error logged';
 }
 
 export interface ChaosRunOptions {
@@ -349,6 +438,8 @@ export async function runChaos(
   let broker: ThrowawayBroker | undefined;
   let stack: E2EStack | undefined;
   let receiver: ChaosReceiver | undefined;
+  let supervising = false;
+  let supervisor: Promise<void> | undefined;
   try {
     toxiproxy = await startToxiproxy();
     const proxyPort = await freePort();
@@ -428,6 +519,31 @@ export async function runChaos(
         }),
       );
 
+    /** Services being restarted right now (by the kill schedule or the supervisor). */
+    const restarting = new Set<string>();
+    /**
+     * Starts a service again, as an orchestrator would: a service that cannot reach Kafka at boot
+     * exits (fail fast, as in a pod), so it is started again, with the broker back, until
+     * `RESTART_FOR_MS` has passed.
+     */
+    const restartService = async (service: string, how: 'kill' | 'term', event: FaultEvent) => {
+      const deadline = Date.now() + RESTART_FOR_MS;
+      for (let tries = 1; ; tries++) {
+        try {
+          await live.restart(service, how);
+          break;
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          event.detail += `; start ${tries} failed (${String(error).split('\n')[0]})`;
+          await sleep(1_000);
+          while (brokerBusy) await sleep(200);
+        }
+      }
+      restarts[service] = (restarts[service] ?? 0) + 1;
+      event.end = Date.now();
+      event.detail += `; ready after ${((event.end - event.start) / 1000).toFixed(1)} s`;
+    };
+
     if (settings.killEveryMs > 0) {
       guard('kills', async () => {
         let order: string[] = [];
@@ -437,26 +553,42 @@ export async function runChaos(
           if (order.length === 0) order = shuffled(settings.killServices, random);
           const service = order.shift();
           if (!service) continue;
-          const event = record('kill', service, 'SIGKILL, then restarted');
-          // A service that cannot reach Kafka at boot exits (fail fast, as in a pod); start it
-          // again, as an orchestrator would, once the broker is back.
-          for (let tries = 1; ; tries++) {
-            try {
-              await live.restart(service, 'kill');
-              break;
-            } catch (error) {
-              if (tries >= 6) throw error;
-              event.detail += `; start ${tries} failed (${String(error).split('\n')[0]})`;
-              await sleep(1_000);
-              while (brokerBusy) await sleep(200);
-            }
+          // Wait for the supervisor if it is restarting this one.
+          while (restarting.has(service)) await sleep(200);
+          restarting.add(service);
+          try {
+            const event = record('kill', service, 'SIGKILL, then restarted');
+            await restartService(service, 'kill', event);
+          } finally {
+            restarting.delete(service);
           }
-          restarts[service] = (restarts[service] ?? 0) + 1;
-          event.end = Date.now();
-          event.detail += `; ready after ${((event.end - event.start) / 1000).toFixed(1)} s`;
         }
       });
     }
+
+    // The supervisor: a service that exited on its own is recorded and started again.
+    supervising = true;
+    supervisor = (async () => {
+      while (supervising) {
+        await sleep(500);
+        for (const service of CHAOS_SERVICES) {
+          if (!supervising || restarting.has(service) || live.isRunning(service)) continue;
+          restarting.add(service);
+          try {
+            const event = record(
+              'exit',
+              service,
+              `exited on its own (${lastWords(live, service)})`,
+            );
+            await restartService(service, 'term', event);
+          } catch (error) {
+            errors.push(`restart of ${service} after its exit: ${String(error)}`);
+          } finally {
+            restarting.delete(service);
+          }
+        }
+      }
+    })();
     const { brokerRestart } = settings;
     if (brokerRestart) {
       guard('broker restart', async () => {
@@ -596,6 +728,7 @@ export async function runChaos(
           .filter((id) => id !== undefined),
       );
     const settled = new Set<string>();
+    const lastStates = new Map<string, string>();
     const drainDeadline = Date.now() + settings.drainTimeoutMs;
     let drained = false;
     let lastStatusCheck = 0;
@@ -619,6 +752,7 @@ export async function runChaos(
                 signal: AbortSignal.timeout(3_000),
               });
               const status = (await response.json()) as { state?: string };
+              if (s.jobId && status.state) lastStates.set(s.jobId, status.state);
               if (status.state === 'undeliverable' && s.jobId) settled.add(s.jobId);
             } catch {
               // asked again next round
@@ -632,6 +766,8 @@ export async function runChaos(
     const drainedAt = Date.now();
     // Repeats can still arrive a moment after the last first delivery; let them.
     await sleep(3_000);
+    supervising = false;
+    await supervisor;
 
     // --- accounting ---------------------------------------------------------------------------
     const dlq = await readDlqs(broker.brokers, live.prefix);
@@ -687,7 +823,17 @@ export async function runChaos(
       if (list) list.push(line);
       else logsByJob.set(id, [line]);
     }
-    for (const job of jobs.filter((j) => j.outcome === 'lost')) {
+    const lostJobs = jobs.filter((j) => j.outcome === 'lost');
+    const located = await locateInKafka(
+      broker.brokers,
+      live.prefix,
+      lostJobs.map((j) => j.jobId),
+    ).catch((error: unknown) => new Map([['', `not located: ${String(error)}`]]));
+    for (const job of lostJobs) {
+      job.inKafka =
+        located.get(job.jobId) ?? located.get('') ?? 'no record on the jobs or results topic';
+      const state = lastStates.get(job.jobId);
+      if (state !== undefined) job.state = state;
       const last = logsByJob.get(job.jobId)?.at(-1);
       if (last)
         job.lastSeen = `${new Date(last.at).toISOString()} [${last.service}] ${String(last.json?.['msg'] ?? '')}`;
@@ -757,6 +903,8 @@ export async function runChaos(
       errors,
     };
   } finally {
+    supervising = false;
+    await supervisor;
     await stack?.stop().catch(() => undefined);
     await receiver?.close().catch(() => undefined);
     await broker?.destroy().catch(() => undefined);
