@@ -25,7 +25,7 @@ export interface KeepRunningOptions {
   onRestart?: (info: { error: unknown; attempt: number; delayMs: number }) => void;
   /** Called when an attempt failed (it is tried again after a longer delay). */
   onRestartFailed?: (info: { error: unknown; attempt: number }) => void;
-  /** First delay (ms), doubled per failed attempt up to `maxDelayMs`. */
+  /** First delay (ms, default 1 s), doubled per failed attempt up to `maxDelayMs` (default 10 s). */
   initialDelayMs?: number;
   maxDelayMs?: number;
 }
@@ -43,7 +43,7 @@ interface CrashPayload {
 
 export function keepConsumerRunning(consumer: Consumer, options: KeepRunningOptions): KeepRunning {
   const initialDelayMs = options.initialDelayMs ?? 1_000;
-  const maxDelayMs = options.maxDelayMs ?? 30_000;
+  const maxDelayMs = options.maxDelayMs ?? 10_000;
   let disposed = false;
   let timer: NodeJS.Timeout | undefined;
   let attempt = 0;
