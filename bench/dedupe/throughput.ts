@@ -11,7 +11,8 @@
  *      (a new pod: full restore), stops, and starts again on the intact disk (a restart).
  * dedupe runs in this process (as `startDedupe`), telemetry off. Writes bench/results/dedupe.md
  * (the part below the marker line of the existing report, the analysis, is kept).
- * BENCH_PHASES (default `throughput,lag,restart`) picks the phases.
+ * BENCH_PHASES (default `throughput,lag,restart`) picks the phases; BENCH_DEDUPE_ENV (`K=V ...`)
+ * adds dedupe settings to every phase.
  *
  *   node --conditions=@claude-pipeline/source bench/dedupe/throughput.ts
  */
@@ -43,6 +44,13 @@ const STORE_KEYS = Number(process.env['BENCH_STORE_KEYS'] ?? 1_000_000);
 const PHASES = new Set((process.env['BENCH_PHASES'] ?? 'throughput,lag,restart').split(','));
 const MARKER = '<!-- the analysis below is kept when the benchmark rewrites this file -->';
 const PARTITIONS = 6;
+/** Extra dedupe settings for every phase, `K=V K2=V2` (e.g. DEDUPE_MAX_BATCH_RECORDS=5000). */
+const DEDUPE_ENV: Record<string, string> = Object.fromEntries(
+  (process.env['BENCH_DEDUPE_ENV'] ?? '')
+    .split(/\s+/)
+    .filter((pair) => pair.includes('='))
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
 const KAFKA_VERSION = '4.3.1';
 
 const kafka = new Kafka({ clientId: 'bench-dedupe', brokers: BROKERS, logLevel: logLevel.NOTHING });
@@ -143,6 +151,7 @@ async function throughput(
     DEDUPE_HTTP_HOST: '127.0.0.1',
     DEDUPE_HTTP_PORT: '0',
     DEDUPE_PARTITIONS_CONCURRENTLY: String(PARTITIONS),
+    ...DEDUPE_ENV,
     ...env,
   });
   const started = performance.now();
@@ -187,6 +196,7 @@ async function lag(
     DEDUPE_HTTP_HOST: '127.0.0.1',
     DEDUPE_HTTP_PORT: '0',
     DEDUPE_PARTITIONS_CONCURRENTLY: String(PARTITIONS),
+    ...DEDUPE_ENV,
   });
   const dedupe = await startDedupe(config, { logger });
   while (!dedupe.isReady()) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -290,6 +300,7 @@ async function restartToReady(admin: Admin, producer: Producer): Promise<Restart
     DEDUPE_HTTP_HOST: '127.0.0.1',
     DEDUPE_HTTP_PORT: '0',
     DEDUPE_PARTITIONS_CONCURRENTLY: String(PARTITIONS),
+    ...DEDUPE_ENV,
   });
   let started = performance.now();
   let dedupe = await startDedupe(config, { logger });
@@ -340,7 +351,13 @@ Run ${new Date().toISOString()} by \`bench/dedupe/throughput.ts\`.
 
 Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version};
 kafkajs 2.2.4; Apache Kafka ${KAFKA_VERSION} (KRaft, single node, on the same machine).
-dedupe in the benchmark's process (telemetry off, logs at warn), ${PARTITIONS} input partitions,
+dedupe in the benchmark's process (telemetry off, logs at warn${
+  Object.keys(DEDUPE_ENV).length > 0
+    ? `; ${Object.entries(DEDUPE_ENV)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`
+    : ''
+}), ${PARTITIONS} input partitions,
 all processed at once, each by its own transactional producer. Events about 1 KB of JSON (a
 webhook-sized prompt), 10 % of them repeats; every unique event writes a job, an \`accepted\`
 status and a changelog record, and every transaction also commits the input offsets.

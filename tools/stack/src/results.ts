@@ -49,7 +49,7 @@ export function sumTestResults(results: readonly JestJson[]): TestTotals {
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** The first `maxLines` non-empty lines of a Jest failure message, without colour codes. */
-export function shortMessage(message: string, maxLines = 8): string {
+export function shortMessage(message: string, maxLines = 12): string {
   return message
     .replace(ANSI, '')
     .split('\n')

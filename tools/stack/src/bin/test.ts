@@ -93,11 +93,11 @@ const failed = totals.failed + totals.suitesFailedToRun + failedSteps.length;
 const failures = listFailures(results, ROOT);
 if (failures.length > 0) {
   console.log(`\n=== failed tests (${failures.length})`);
-  for (const f of failures.slice(0, 10)) {
+  for (const f of failures.slice(0, 8)) {
     console.log(`\n✕ ${f.file} › ${f.test}`);
     if (f.message !== '') console.log(f.message.replace(/^/gm, '    '));
   }
-  if (failures.length > 10) console.log(`\n… and ${failures.length - 10} more`);
+  if (failures.length > 8) console.log(`\n… and ${failures.length - 8} more`);
 }
 console.log(`\n=== ${((Date.now() - t0) / 1000).toFixed(0)} s; ${totals.files} result files`);
 if (failedSteps.length > 0) console.log(`failed steps: ${failedSteps.join('; ')}`);
