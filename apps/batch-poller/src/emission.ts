@@ -1,5 +1,5 @@
 import type { Message, Producer, Transaction } from 'kafkajs';
-import { sendSplit, sizeOf, SPLIT_BYTES } from './producers.ts';
+import { sendSplit, sizeOf, SPLIT_BYTES } from '@claude-pipeline/kafka';
 
 /**
  * The result and status records of a batch's lines, produced as they are built instead of held
@@ -72,6 +72,7 @@ export function createEmission(options: EmissionOptions): Emission {
       { topic: topics.results, messages: r },
       { topic: topics.status, messages: s },
     ])
+      .then(() => undefined)
       .catch((error: unknown) => {
         failure = error;
       })

@@ -1,5 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
+import { sendSplit } from '@claude-pipeline/kafka';
 import { jobRecordSchema, safeParse } from '@claude-pipeline/schemas';
 import type { Logger } from '@claude-pipeline/telemetry';
 import kafkajs, { type Kafka, type Message, type Producer } from 'kafkajs';
@@ -12,7 +13,7 @@ import type { BatchPollerMetrics } from './metrics.ts';
 import { outcomeOf, type OutcomeAction } from './outcome.ts';
 import type { Packer } from './packer.ts';
 import { createEmission } from './emission.ts';
-import { fencedProducer, inTransaction, sendSplit } from './producers.ts';
+import { fencedProducer, inTransaction } from './producers.ts';
 import {
   batchedStatus,
   deadLetter,

@@ -6,6 +6,7 @@ import {
   headerString,
   keepConsumerRunning,
   restartLogging,
+  sendSplit,
   TRACEPARENT,
   TRACESTATE,
   type KeepRunning,
@@ -16,7 +17,7 @@ import kafkajs, { type Consumer, type Kafka, type KafkaMessage, type Producer } 
 import type { BatchPollerConfig } from './config.ts';
 import type { BatchPollerMetrics } from './metrics.ts';
 import { createPackBuffer, type PackBuffer } from './packing.ts';
-import { fencedProducer, inTransaction, isFenced, sendSplit } from './producers.ts';
+import { fencedProducer, inTransaction, isFenced } from './producers.ts';
 import { batchedStatus, deadLetter } from './records.ts';
 import { batchRequestOf, requestsBody } from './requests.ts';
 import { encodeStored, type StoredBatch, type StoredIntent, type StoredJobRef } from './stored.ts';

@@ -2,6 +2,7 @@ import { context, SpanKind, SpanStatusCode, trace, type Span } from '@openteleme
 import {
   extractTraceContext,
   failpoint,
+  sendSplit,
   tracedMessage,
   type ChangelogMessage,
   type StateStore,
@@ -311,10 +312,10 @@ export function createPartitionLane(options: PartitionLaneOptions): PartitionLan
       const transaction = await producer.transaction();
       try {
         if (planned.topicMessages.length > 0) {
-          metadata = await transaction.sendBatch({
-            topicMessages: planned.topicMessages,
-            acks: -1,
-          });
+          // In requests under the topics' max.message.bytes: a fetched batch's jobs, statuses
+          // and changelog records can exceed it per partition, and the broker refuses such a
+          // record batch whole, for ever (found by bench/dedupe with larger batches).
+          metadata = await sendSplit(transaction, planned.topicMessages);
         }
         await transaction.sendOffsets({
           consumerGroupId: groupId,
@@ -400,10 +401,9 @@ export function createPartitionLane(options: PartitionLaneOptions): PartitionLan
       if (!producer) throw new Error(`partition ${partition}: no producer`);
       const transaction = await producer.transaction();
       try {
-        metadata = await transaction.sendBatch({
-          topicMessages: [{ topic: store.changelogTopic, messages: [...staged] }],
-          acks: -1,
-        });
+        metadata = await sendSplit(transaction, [
+          { topic: store.changelogTopic, messages: staged },
+        ]);
         failpoint(FAILPOINTS.expiryBeforeCommit);
         await transaction.commit();
       } catch (error) {

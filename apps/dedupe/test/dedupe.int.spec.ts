@@ -155,6 +155,48 @@ describe('dedupe (real broker)', () => {
     }
   });
 
+  it('writes a fetched batch larger than the topics allow per request in several requests of one transaction', async () => {
+    // 50 events of ~150 KB, all on input partition 0 and fetched as one batch: ~7.5 MB of jobs
+    // over 6 partitions, over the broker's 1 MB max.message.bytes per partition. One sendBatch
+    // of it was refused whole, and the partition retried it for ever.
+    const jobs = await reader(names.jobs);
+    const dedupe = await start(newDir(), {
+      DEDUPE_MAX_BATCH_RECORDS: '5000',
+      DEDUPE_MAX_BYTES_PER_PARTITION: String(16 * 1024 * 1024),
+    });
+    const big = Array.from({ length: 50 }, (_, i) => {
+      const e = event('acme', `big-${i}`);
+      return {
+        ...e,
+        job: {
+          ...e.job,
+          messages: [{ role: 'user' as const, content: `${i} `.padEnd(150_000, 'x') }],
+        },
+      };
+    });
+    // Produced 5 at a time (each request under 1 MB); fetched together.
+    for (let i = 0; i < big.length; i += 5) {
+      await producer.send({
+        topic: names.events,
+        acks: -1,
+        messages: big
+          .slice(i, i + 5)
+          .map((e) => ({ key: eventKey(e), value: JSON.stringify(e), partition: 0 })),
+      });
+    }
+    await waitForCommittedEnd(admin, dedupe.config.groupId, names.events, 60_000);
+    await waitFor(() => jobs.records.length >= 50, { description: '50 jobs' });
+    expect(new Set(jobs.records.map((r) => r.key))).toEqual(new Set(big.map((e) => e.job.job_id)));
+    // Output partitions got over 1 MB from this one transaction (so the split was needed).
+    const bytesPerPartition = new Map<number, number>();
+    for (const r of jobs.records)
+      bytesPerPartition.set(
+        r.partition,
+        (bytesPerPartition.get(r.partition) ?? 0) + (r.value?.length ?? 0),
+      );
+    expect(Math.max(...bytesPerPartition.values())).toBeGreaterThan(1024 * 1024);
+  }, 90_000);
+
   it('dead-letters poison records with their original bytes and keeps going', async () => {
     const jobs = await reader(names.jobs);
     const dlq = await reader(names.dlq('dedupe'));
