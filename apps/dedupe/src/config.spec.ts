@@ -9,7 +9,7 @@ describe('loadConfig', () => {
       transactionalIdPrefix: 'pipeline.dedupe',
       windowMs: 7 * 24 * 60 * 60 * 1000,
       stateDir: '.run/dedupe/state',
-      maxBatchRecords: 1000,
+      maxBatchRecords: 5000,
       expiry: { intervalMs: 60_000, batchSize: 1000 },
       http: { host: '0.0.0.0', port: 8082 },
     });
