@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Anthropic from '@anthropic-ai/sdk';
 import {
   createKafka,
-  keepConsumerRunning,
+  startKeptRunning,
   restartLogging,
   topicNames,
   waitForTopics,
@@ -232,8 +232,7 @@ export async function startBatchPoller(
         },
       });
     };
-    await runControl();
-    controlKeeper = keepConsumerRunning(c, {
+    controlKeeper = await startKeptRunning(c, {
       start: runControl,
       stopping: () => stopping,
       ...restartLogging(logger, 'batches.control'),

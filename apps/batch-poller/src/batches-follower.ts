@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { keepConsumerRunning, restartLogging, type KeepRunning } from '@claude-pipeline/kafka';
+import { startKeptRunning, restartLogging, type KeepRunning } from '@claude-pipeline/kafka';
 import type { Logger } from '@claude-pipeline/telemetry';
 import type { Consumer, Kafka } from 'kafkajs';
 import { createBatchesView, type BatchesView } from './batches-view.ts';
@@ -102,8 +102,7 @@ export function createBatchesFollower(options: BatchesFollowerOptions): BatchesF
           },
         });
       };
-      await run();
-      keeper = keepConsumerRunning(c, {
+      keeper = await startKeptRunning(c, {
         start: run,
         stopping: () => stopping,
         ...restartLogging(logger, 'batches (view)'),
@@ -184,9 +183,8 @@ export function createOwnership(options: {
         await c.subscribe({ topic: options.topic, fromBeginning: false });
         await c.run({ autoCommit: false, eachBatch: async () => undefined });
       };
-      await run();
       // Without this, a crash kafkajs does not restart from leaves every open batch unpolled.
-      keeper = keepConsumerRunning(c, {
+      keeper = await startKeptRunning(c, {
         start: run,
         stopping: () => stopping,
         ...restartLogging(options.logger, 'batches (ownership)'),

@@ -4,7 +4,7 @@ import {
   failpoint,
   headerNumber,
   headerString,
-  keepConsumerRunning,
+  startKeptRunning,
   restartLogging,
   sendSplit,
   TRACEPARENT,
@@ -464,10 +464,9 @@ export function createPacker(deps: PackerDeps): Packer {
           },
         });
       };
-      await run();
       // A crash kafkajs does not restart from (e.g. no group coordinator right after a broker
       // restart) would leave every batch job unpacked: start the consumer again.
-      keeper = keepConsumerRunning(c, {
+      keeper = await startKeptRunning(c, {
         start: run,
         stopping: () => stopping,
         ...restartLogging(logger, 'jobs (packer)'),

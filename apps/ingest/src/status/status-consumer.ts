@@ -1,4 +1,4 @@
-import { keepConsumerRunning, restartLogging } from '@claude-pipeline/kafka';
+import { startKeptRunning, restartLogging } from '@claude-pipeline/kafka';
 import type { Logger } from '@claude-pipeline/telemetry';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { IngestMetrics } from '../metrics.ts';
@@ -83,9 +83,8 @@ export async function startStatusConsumer(options: StatusConsumerOptions): Promi
       },
     });
   };
-  await run();
   // A crash kafkajs does not restart from would freeze the view (and readiness) for good.
-  const keeper = keepConsumerRunning(consumer, {
+  const keeper = await startKeptRunning(consumer, {
     start: run,
     stopping: () => stopping,
     ...restartLogging(logger, 'status view'),

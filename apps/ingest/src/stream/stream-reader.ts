@@ -1,4 +1,4 @@
-import { keepConsumerRunning, restartLogging } from '@claude-pipeline/kafka';
+import { startKeptRunning, restartLogging } from '@claude-pipeline/kafka';
 import type { Logger } from '@claude-pipeline/telemetry';
 import kafkajs, { type Admin, type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
 import type { StreamHub } from './stream-hub.ts';
@@ -162,9 +162,8 @@ export async function startStreamReader(options: StreamReaderOptions): Promise<S
     });
     seekTail();
   };
-  await runTail();
   // kafkajs does not restart a consumer after some crashes: without this, live streams stop.
-  const tailKeeper = keepConsumerRunning(tail, {
+  const tailKeeper = await startKeptRunning(tail, {
     start: runTail,
     stopping: () => stopping,
     ...restartLogging(logger, 'stream tail'),
@@ -244,8 +243,7 @@ export async function startStreamReader(options: StreamReaderOptions): Promise<S
     });
     pauseIdle();
   };
-  await runReplay();
-  const replayKeeper = keepConsumerRunning(replay, {
+  const replayKeeper = await startKeptRunning(replay, {
     start: runReplay,
     stopping: () => stopping,
     ...restartLogging(logger, 'stream replay reader'),

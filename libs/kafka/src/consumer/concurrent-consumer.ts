@@ -10,7 +10,7 @@ import type {
 import { PipelineKafkaError } from '../errors.ts';
 import { extractTraceContext } from '../tracing.ts';
 import { PartitionTracker } from './partition-tracker.ts';
-import { keepConsumerRunning, type KeepRunning } from './keep-running.ts';
+import { startKeptRunning, type KeepRunning } from './keep-running.ts';
 import { pausePartitions, resumePartitions } from './pause-resume.ts';
 
 /**
@@ -467,8 +467,7 @@ export function createConcurrentConsumer(options: ConcurrentConsumerOptions): Co
       return halted;
     },
     async start() {
-      await run();
-      keeper ??= keepConsumerRunning(consumer, {
+      keeper = await startKeptRunning(consumer, {
         start: run,
         stopping: () => stopping || stopped,
         ...(options.onRestart ? { onRestart: options.onRestart } : {}),

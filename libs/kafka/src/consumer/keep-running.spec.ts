@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Consumer } from 'kafkajs';
-import { keepConsumerRunning } from './keep-running.ts';
+import { keepConsumerRunning, startKeptRunning } from './keep-running.ts';
 
 /** The parts of a kafkajs consumer the helper uses: events, `on` returning a remover, disconnect. */
 function fakeConsumer() {
@@ -133,5 +133,39 @@ describe('keepConsumerRunning', () => {
     fake.crash(false);
     await jest.advanceTimersByTimeAsync(1_000);
     expect(start).not.toHaveBeenCalled();
+  });
+
+  it('startKeptRunning covers a crash during the first start, and keeps nothing when that start rejects', async () => {
+    const fake = fakeConsumer();
+    let first = true;
+    const start = jest.fn(async () => {
+      if (first) {
+        first = false;
+        fake.crash(false); // the first join failed: kafkajs reports it as a CRASH, run resolves
+      }
+    });
+    const keep = await startKeptRunning(fake.consumer, {
+      start,
+      stopping: () => false,
+      initialDelayMs: 100,
+    });
+    await jest.advanceTimersByTimeAsync(100);
+    expect(start).toHaveBeenCalledTimes(2);
+    keep.dispose();
+
+    const broken = fakeConsumer();
+    const refuse = jest.fn(async () => {
+      throw new Error('connect refused');
+    });
+    await expect(
+      startKeptRunning(broken.consumer, {
+        start: refuse,
+        stopping: () => false,
+        initialDelayMs: 10,
+      }),
+    ).rejects.toThrow('connect refused');
+    broken.crash(false);
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(refuse).toHaveBeenCalledTimes(1);
   });
 });

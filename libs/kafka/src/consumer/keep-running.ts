@@ -93,6 +93,25 @@ export function keepConsumerRunning(consumer: Consumer, options: KeepRunningOpti
   };
 }
 
+/**
+ * Starts a consumer with `options.start` and keeps it running (`keepConsumerRunning`), listening
+ * before the first start so that a crash while first joining the group is covered too. A first
+ * start that rejects (connect or subscribe at boot) is the caller's error: nothing is kept.
+ */
+export async function startKeptRunning(
+  consumer: Consumer,
+  options: KeepRunningOptions,
+): Promise<KeepRunning> {
+  const keeper = keepConsumerRunning(consumer, options);
+  try {
+    await options.start();
+  } catch (error) {
+    keeper.dispose();
+    throw error;
+  }
+  return keeper;
+}
+
 /** The `onRestart` / `onRestartFailed` log lines every service writes for `keepConsumerRunning`. */
 export function restartLogging(
   logger: Logger,
