@@ -1,5 +1,17 @@
 import type { Consumer } from 'kafkajs';
 
+type TopicPartitions = Parameters<Consumer['pause']>[0];
+
+/** Runs a pause or resume; false when kafkajs refused it (no consumer group right now). */
+function applied(action: () => void): boolean {
+  try {
+    action();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * `consumer.pause` / `consumer.resume` that never throw. While kafkajs restarts a consumer after a
  * crash (a broker restart: "Restarting the consumer in 300ms"), it has no consumer group, and
@@ -10,27 +22,11 @@ import type { Consumer } from 'kafkajs';
  * GROUP_JOIN or when the next batch arrives, so an action lost in that window needs no retry.
  * Returns false when the action was not applied.
  */
-export function pausePartitions(
-  consumer: Consumer,
-  topicPartitions: Parameters<Consumer['pause']>[0],
-): boolean {
-  try {
-    consumer.pause(topicPartitions);
-    return true;
-  } catch {
-    return false;
-  }
+export function pausePartitions(consumer: Consumer, topicPartitions: TopicPartitions): boolean {
+  return applied(() => consumer.pause(topicPartitions));
 }
 
 /** `consumer.resume` that never throws (see `pausePartitions`). */
-export function resumePartitions(
-  consumer: Consumer,
-  topicPartitions: Parameters<Consumer['pause']>[0],
-): boolean {
-  try {
-    consumer.resume(topicPartitions);
-    return true;
-  } catch {
-    return false;
-  }
+export function resumePartitions(consumer: Consumer, topicPartitions: TopicPartitions): boolean {
+  return applied(() => consumer.resume(topicPartitions));
 }
