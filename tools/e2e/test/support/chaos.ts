@@ -207,30 +207,39 @@ interface TopicRecord {
   message: KafkaMessage;
 }
 
-/** Reads the topics whose names pass `pick` (prefix topics only) from the beginning to their end. */
-async function readTopics(
-  brokers: string[],
-  prefix: string,
-  pick: (topic: string) => boolean,
-): Promise<TopicRecord[]> {
-  const kafka = new Kafka({
+/** The accounting's client: its retries ride out a broker that has just come back. */
+const accountingKafka = (brokers: string[]): Kafka =>
+  new Kafka({
     clientId: 'chaos-accounting',
     brokers,
     logLevel: logLevel.NOTHING,
     retry: { retries: 10 },
   });
+
+interface TopicContents {
+  records: TopicRecord[];
+  /** End offset of every partition read (`topic/partition`). */
+  ends: Map<string, number>;
+}
+
+/** Reads the topics whose names pass `pick` (prefix topics only) from the beginning to their end. */
+async function readTopics(
+  kafka: Kafka,
+  prefix: string,
+  pick: (topic: string) => boolean,
+): Promise<TopicContents> {
   const admin = kafka.admin();
   await admin.connect();
   const records: TopicRecord[] = [];
+  const ends = new Map<string, number>();
   try {
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`) && pick(t));
-    const ends = new Map<string, number>();
     for (const topic of topics) {
       for (const p of await admin.fetchTopicOffsets(topic))
         ends.set(`${topic}/${p.partition}`, Number(p.high));
     }
     const total = () => [...ends.values()].reduce((a, b) => a + b, 0);
-    if (total() === 0) return records;
+    if (total() === 0) return { records, ends };
     const consumer = kafka.consumer({ groupId: `chaos-accounting-${randomUUID()}` });
     await consumer.connect();
     try {
@@ -254,12 +263,12 @@ async function readTopics(
   } finally {
     await admin.disconnect();
   }
-  return records;
+  return { records, ends };
 }
 
 /** Reads every DLQ topic of the prefix to its end. */
-async function readDlqs(brokers: string[], prefix: string): Promise<DlqRecord[]> {
-  const records = await readTopics(brokers, prefix, (t) => t.endsWith('.dlq'));
+async function readDlqs(kafka: Kafka, prefix: string): Promise<DlqRecord[]> {
+  const { records } = await readTopics(kafka, prefix, (t) => t.endsWith('.dlq'));
   return records.map(({ topic, message }) => {
     const value = message.value?.toString() ?? '';
     let jobId: string | undefined;
@@ -290,7 +299,7 @@ async function readDlqs(brokers: string[], prefix: string): Promise<DlqRecord[]>
  * stopped before it is stuck.
  */
 async function locateInKafka(
-  brokers: string[],
+  kafka: Kafka,
   prefix: string,
   jobIds: readonly string[],
 ): Promise<Map<string, string>> {
@@ -301,17 +310,15 @@ async function locateInKafka(
     [`${prefix}.jobs`]: `${prefix}.claude-worker`,
     [`${prefix}.results`]: `${prefix}.notifier`,
   };
-  const records = await readTopics(brokers, prefix, (t) => t in topics);
-  const kafka = new Kafka({ clientId: 'chaos-accounting', brokers, logLevel: logLevel.NOTHING });
+  const { records, ends } = await readTopics(kafka, prefix, (t) => t in topics);
   const admin = kafka.admin();
   await admin.connect();
   try {
     const committed = new Map<string, string>();
     for (const [topic, groupId] of Object.entries(topics)) {
-      const ends = await admin.fetchTopicOffsets(topic);
       const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
       for (const p of offsets[0]?.partitions ?? []) {
-        const end = ends.find((e) => e.partition === p.partition)?.high ?? '?';
+        const end = ends.get(`${topic}/${p.partition}`) ?? '?';
         committed.set(
           `${topic}/${p.partition}`,
           `${groupId.slice(prefix.length + 1)} committed ${p.offset} of end ${end}`,
@@ -770,7 +777,8 @@ export async function runChaos(
     await supervisor;
 
     // --- accounting ---------------------------------------------------------------------------
-    const dlq = await readDlqs(broker.brokers, live.prefix);
+    const accounting = accountingKafka(broker.brokers);
+    const dlq = await readDlqs(accounting, live.prefix);
     const simStats = await fetch(`${sim}/_sim/stats`)
       .then((r) => r.json() as Promise<unknown>)
       .catch(() => undefined);
@@ -825,7 +833,7 @@ export async function runChaos(
     }
     const lostJobs = jobs.filter((j) => j.outcome === 'lost');
     const located = await locateInKafka(
-      broker.brokers,
+      accounting,
       live.prefix,
       lostJobs.map((j) => j.jobId),
     ).catch((error: unknown) => new Map([['', `not located: ${String(error)}`]]));
