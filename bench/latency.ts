@@ -1,7 +1,7 @@
 /**
- * Latency histograms of the end-to-end benchmark (HDR, µs, 3 significant digits) and their
- * summary in ms: shared by the load generator (202 latency) and the orchestrator (callback
- * latency), so both report the same percentiles the same way.
+ * Latency histograms of the benchmarks (HDR, µs, 3 significant digits) and their summary in ms:
+ * shared by the ingest and end-to-end load generators and the end-to-end orchestrator (callback
+ * latency), so all report the same percentiles the same way.
  */
 import * as hdr from 'hdr-histogram-js';
 

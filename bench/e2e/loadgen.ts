@@ -18,7 +18,7 @@
  */
 import { Pool } from 'undici';
 import { createSigner } from '@claude-pipeline/signing';
-import { latencyHistogram as histogram, summary, type Latency } from './latency.ts';
+import { latencyHistogram as histogram, summary, type Latency } from '../latency.ts';
 
 export interface Step {
   rate: number;

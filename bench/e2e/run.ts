@@ -42,7 +42,7 @@ import { join } from 'node:path';
 import { createKafka, kafkaSettingsFromEnv } from '@claude-pipeline/kafka';
 import { LOCAL_API_KEY, LOCAL_WEBHOOK_SECRETS } from '@claude-pipeline/stack/services';
 import { writeChartPng, type Series } from './chart.ts';
-import { latencyHistogram, summary, type Latency } from './latency.ts';
+import { latencyHistogram, summary, type Latency } from '../latency.ts';
 import type { RunRequest, RunResult, Step, StepResult } from './loadgen.ts';
 import {
   readProc,

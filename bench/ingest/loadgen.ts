@@ -11,8 +11,8 @@
  * IPC: the parent sends `{type: 'run', ...RunRequest}` and gets `{type: 'result', ...}` back;
  * `{type: 'exit'}` ends the process.
  */
-import * as hdr from 'hdr-histogram-js';
 import { Pool } from 'undici';
+import { latencyHistogram, summary, type Latency } from '../latency.ts';
 import { signedBodies } from './github.ts';
 
 export interface RunRequest {
@@ -44,7 +44,7 @@ export interface RunResult {
   /** How late the generator itself sent, ms (p99 / max of actual minus scheduled send time). */
   sendLagP99Ms: number;
   sendLagMaxMs: number;
-  latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
+  latencyMs: Latency;
   seconds: number;
   acceptedIds?: string[];
 }
@@ -65,16 +65,8 @@ async function run(req: RunRequest): Promise<RunResult> {
     headersTimeout: req.timeoutMs,
     bodyTimeout: req.timeoutMs,
   });
-  const latency = hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 120_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
-  const sendLag = hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 120_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
+  const latency = latencyHistogram(120_000_000);
+  const sendLag = latencyHistogram(120_000_000);
   const total = Math.round(req.rate * req.durationS);
   const intervalMs = 1000 / req.rate;
   const errorKinds: Record<string, number> = {};
@@ -175,7 +167,6 @@ async function run(req: RunRequest): Promise<RunResult> {
   if (settled < sent) errorKinds['unsettled'] = sent - settled;
   await client.close().catch(() => undefined);
   const seconds = (lastDone - t0) / 1000;
-  const ms = (p: number) => latency.getValueAtPercentile(p) / 1000;
   const result: RunResult = {
     offered: total,
     sent,
@@ -185,14 +176,7 @@ async function run(req: RunRequest): Promise<RunResult> {
     achievedRate: accepted / Math.max(seconds, 0.001),
     sendLagP99Ms: sendLag.getValueAtPercentile(99) / 1000,
     sendLagMaxMs: sendLag.maxValue / 1000,
-    latencyMs: {
-      p50: ms(50),
-      p90: ms(90),
-      p99: ms(99),
-      p999: ms(99.9),
-      max: latency.maxValue / 1000,
-      mean: latency.mean / 1000,
-    },
+    latencyMs: summary(latency),
     seconds,
   };
   if (req.returnIds) result.acceptedIds = acceptedIds;
