@@ -4,11 +4,64 @@
  * errored, canceled, expired) and our signed completion notification.
  */
 import Anthropic, { type APIError } from '@anthropic-ai/sdk';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { startCallbackSink, waitFor } from '@claude-pipeline/testing';
 import { Webhook } from 'standardwebhooks';
 import { MODEL, startHarness, type Harness } from './sim-harness.ts';
 
 type BatchRequest = Anthropic.Messages.BatchCreateParams.Request;
+
+/** The API's create-body cap (256 MB), written out here so that a changed limit fails a test. */
+const BATCH_BODY_CAP = 256 * 1024 * 1024;
+
+interface RawAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * A batch create that declares `contentLength` bytes but sends only `sent` (a few bytes): a body
+ * over the cap is never actually sent. Resolves with the answer, or `undefined` when none came
+ * within `waitMs` (the sim is still waiting for the declared body); the request is then cut.
+ */
+function createDeclaring(
+  url: string,
+  contentLength: number,
+  sent: string,
+  waitMs: number,
+): Promise<RawAnswer | undefined> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${url}/v1/messages/batches`, {
+      method: 'POST',
+      headers: {
+        'x-api-key': 'sim-key',
+        'anthropic-version': '2023-06-01',
+        'content-type': 'application/json',
+        'content-length': String(contentLength),
+      },
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      resolve(undefined);
+    }, waitMs);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        clearTimeout(timer);
+        req.destroy();
+        const body = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+      });
+    });
+    req.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    req.write(sent);
+  });
+}
 
 let h: Harness;
 afterEach(async () => {
@@ -283,6 +336,34 @@ describe('message batches', () => {
     const { results_url } = await client.messages.batches.retrieve(batch.id);
     const body = await (await h.api(new URL(results_url ?? '').pathname)).text();
     expect(body.split('\n').filter((line) => line !== '')).toHaveLength(100_000);
+  });
+
+  it('a create body declared over 256 MB is a 413 request_too_large before any of it is read', async () => {
+    const answer = await createDeclaring(h.url, BATCH_BODY_CAP + 1, '{"requests":[', 10_000);
+    expect(answer).toBeDefined();
+    const { status, headers, body } = answer!;
+    expect(status).toBe(413);
+    expect(headers['content-type']).toMatch(/^application\/json/);
+    expect(headers['x-should-retry']).toBe('false');
+    const requestId = headers['request-id'];
+    expect(requestId).toMatch(/^req_/);
+    expect(JSON.parse(body)).toEqual({
+      type: 'error',
+      error: {
+        type: 'request_too_large',
+        message: 'Request exceeds the maximum allowed number of bytes.',
+      },
+      request_id: requestId,
+    });
+  });
+
+  it('a create body of exactly 256 MB is not refused up front (the 32 MB Messages cap does not apply)', async () => {
+    // Over the 32 MB limit of the other routes: a 413 would come at once (as above). Here the sim
+    // waits for the declared body, which never comes, so no answer arrives; then the request is cut.
+    expect(await createDeclaring(h.url, BATCH_BODY_CAP, '{"requests":[', 1_000)).toBeUndefined();
+    // The sim is unharmed by the cut request.
+    const batch = await h.client().messages.batches.create({ requests: [request('after-cut')] });
+    expect(batch.request_counts.processing).toBe(1);
   });
 
   it('unknown batch ids are 404s', async () => {
