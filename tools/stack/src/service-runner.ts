@@ -23,13 +23,16 @@ export interface StartServiceOptions {
   env?: Record<string, string>;
 }
 
-export function startService(
+/**
+ * A service's process environment: the caller's, the telemetry defaults, the spec's own, its
+ * port, then `extra` (e.g. `linkedEnv`) over everything.
+ */
+export function serviceEnv(
   spec: ServiceSpec,
-  index: number,
   baseEnv: NodeJS.ProcessEnv,
-  options: StartServiceOptions = {},
-): RunningService {
-  const env = {
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
+  return {
     ...baseEnv,
     OTEL_SERVICE_NAME: spec.name,
     OTEL_EXPORTER_OTLP_ENDPOINT:
@@ -38,8 +41,17 @@ export function startService(
     LOG_PRETTY: baseEnv['LOG_PRETTY'] ?? (process.stdout.isTTY ? 'true' : 'false'),
     ...spec.env,
     [spec.portEnv]: String(spec.port),
-    ...options.env,
+    ...extra,
   };
+}
+
+export function startService(
+  spec: ServiceSpec,
+  index: number,
+  baseEnv: NodeJS.ProcessEnv,
+  options: StartServiceOptions = {},
+): RunningService {
+  const env = serviceEnv(spec, baseEnv, options.env);
   const child = spawn(
     process.execPath,
     [

@@ -133,5 +133,21 @@ export function linkedEnv(
   }
 }
 
+/** One service of the local stack as `npm start` runs it here: its spec and its linked env. */
+export interface PlannedService {
+  spec: ServiceSpec;
+  env: Record<string, string>;
+}
+
+/**
+ * The services `npm start` runs in this environment, in start order, each with the environment
+ * that links it to the others (ports of the services actually running).
+ */
+export function planServices(env: NodeJS.ProcessEnv = process.env): PlannedService[] {
+  const enabled = SERVICES.filter((s) => s.enabled?.(env) ?? true);
+  const ports = Object.fromEntries(enabled.map((s) => [s.name, s.port]));
+  return enabled.map((spec) => ({ spec, env: linkedEnv(spec.name, ports, env) }));
+}
+
 /** Any key works with the sim; the SDK insists on one. */
 export const LOCAL_SIM_API_KEY = 'sk-ant-local-sim-not-a-real-key';

@@ -11,8 +11,7 @@ import {
   LOCAL_API_KEY,
   LOCAL_DEMO_SECRET,
   LOCAL_WEBHOOK_SECRETS,
-  linkedEnv,
-  SERVICES,
+  planServices,
 } from '../services.ts';
 
 const JAEGER_QUERY = `http://127.0.0.1:${process.env['JAEGER_QUERY_PORT'] ?? '16686'}`;
@@ -45,12 +44,8 @@ process.on('SIGTERM', () => void shutdown(0));
 try {
   const result = await up();
   started = result.started;
-  const enabled = SERVICES.filter((s) => s.enabled?.(process.env) ?? true);
-  for (const [index, spec] of enabled.entries()) {
-    const ports = Object.fromEntries(enabled.map((s) => [s.name, s.port]));
-    const service = startService(spec, index, process.env, {
-      env: linkedEnv(spec.name, ports),
-    });
+  for (const [index, { spec, env }] of planServices(process.env).entries()) {
+    const service = startService(spec, index, process.env, { env });
     running.push(service);
     service.child.once('exit', (code, signal) => {
       if (stopping) return;
