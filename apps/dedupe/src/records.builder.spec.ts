@@ -6,6 +6,7 @@ import {
   HEADERS,
 } from '@claude-pipeline/schemas';
 import { sampleEventRecord, sampleJobRecord } from '@claude-pipeline/schemas/testing';
+import type { OutgoingHeaders } from '@claude-pipeline/kafka';
 import { decideBatch } from './dedupe.decider.ts';
 import { acceptedStatus, CE_SOURCE, deadLetter, jobRecord } from './records.builder.ts';
 
@@ -21,7 +22,7 @@ function accepted(job = sampleJobRecord({ callback: { url: 'https://example.com/
   return verdict;
 }
 
-const asStrings = (headers: Record<string, string | Buffer> | undefined) =>
+const asStrings = (headers: OutgoingHeaders | undefined) =>
   Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, v.toString()]));
 
 describe('jobRecord', () => {

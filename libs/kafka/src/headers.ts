@@ -72,6 +72,25 @@ export const PIPELINE_CONTROL_HEADERS: readonly string[] = [
 
 export type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
 
+/**
+ * Headers of a record to produce: a header that repeats is an array (kafkajs writes one header
+ * per item, in order, as it reads them back); values are strings or raw bytes.
+ */
+export type OutgoingHeaders = Record<string, Buffer | string | (Buffer | string)[]>;
+
+/**
+ * A consumed record's headers as they are, to produce again (a retry, a dead letter, a
+ * redrive): a repeated header stays an array of its values in order (kafkajs writes one header
+ * per item), raw bytes stay the same Buffer. Only absent (undefined) entries are dropped.
+ */
+export function copyHeaders(headers: IHeaders): OutgoingHeaders {
+  const out: OutgoingHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? [...value] : value;
+  }
+  return out;
+}
+
 /** One header as a string (the last value if the header repeats), or undefined. */
 export function headerString(headers: IHeaders | undefined, name: string): string | undefined {
   const value: HeaderValue = headers?.[name];

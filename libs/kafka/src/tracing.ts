@@ -7,13 +7,14 @@ import {
   type TextMapSetter,
 } from '@opentelemetry/api';
 import type { IHeaders } from 'kafkajs';
+import type { OutgoingHeaders } from './headers.ts';
 
 /**
  * W3C trace context in Kafka headers. Injection happens when a record is QUEUED (with the
  * caller's active context), never once per produce request: a batched or transactional send
  * carries records of many traces, and each record must continue its own.
  */
-const setter: TextMapSetter<Record<string, string | Buffer>> = {
+const setter: TextMapSetter<OutgoingHeaders> = {
   set: (carrier, key, value) => {
     carrier[key] = value;
   },
@@ -30,9 +31,9 @@ const getter: TextMapGetter<IHeaders> = {
 
 /** Adds `traceparent`/`tracestate` of `ctx` (default: the active context) to `headers`. */
 export function injectTraceContext(
-  headers: Record<string, string | Buffer>,
+  headers: OutgoingHeaders,
   ctx: Context = context.active(),
-): Record<string, string | Buffer> {
+): OutgoingHeaders {
   propagation.inject(ctx, headers, setter);
   return headers;
 }

@@ -1,4 +1,4 @@
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, IHeaders, Kafka, Producer } from 'kafkajs';
 import { testKafka, uniqueName, waitFor } from '@claude-pipeline/testing';
 import {
   ClassifiedError,
@@ -61,14 +61,25 @@ describe('retry chain and DLQ (real broker)', () => {
 
   async function readAll(topic: string, count: number) {
     const consumer = kafka.consumer({ groupId: uniqueName('reader') });
-    const records: { key: string; value: Buffer | null; headers: Record<string, string> }[] = [];
+    const records: {
+      key: string;
+      value: Buffer | null;
+      headers: Record<string, string>;
+      /** The headers as kafkajs decoded them: Buffers, an array for a repeated header. */
+      raw: IHeaders;
+    }[] = [];
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-        records.push({ key: message.key?.toString() ?? '', value: message.value, headers });
+        records.push({
+          key: message.key?.toString() ?? '',
+          value: message.value,
+          headers,
+          raw: message.headers ?? {},
+        });
       },
     });
     try {
@@ -127,20 +138,25 @@ describe('retry chain and DLQ (real broker)', () => {
     });
     consumers.push(consumer);
 
-    const send = (key: string, value: string) => ({
+    const send = (key: string, value: string, extra: IHeaders = {}) => ({
       key,
       value,
-      headers: { 'x-custom': `h-${key}`, 'correlation-id': `c-${key}` },
+      headers: { 'x-custom': `h-${key}`, 'correlation-id': `c-${key}`, ...extra },
     });
+    // A repeated header and a header value that is not UTF-8: both must reach the DLQ as they
+    // were, through the retry stages too.
+    const repeated = [Buffer.from('one'), Buffer.from([0xfe, 0x00, 0x01]), Buffer.from('three')];
+    const binary = Buffer.from([0xff, 0x00, 0x80, 0xc3, 0x28, 0xe2, 0x82]);
+    const odd = { 'x-repeated': repeated, 'x-binary': binary };
     await raw.send({
       topic: names.jobs,
       acks: -1,
       messages: [
         send('flaky', '{"kind":"flaky"}'),
-        send('doomed', '{"kind":"doomed"}'),
+        send('doomed', '{"kind":"doomed"}', odd),
         send('invalid', '{"kind":"invalid"}'),
         send('throttled', '{"kind":"throttled"}'),
-        send('poison', '\u0000\u00ff not json'),
+        send('poison', '\u0000\u00ff not json', odd),
         send('ok', '{"kind":"ok"}'),
       ],
     });
@@ -199,6 +215,31 @@ describe('retry chain and DLQ (real broker)', () => {
     // Poison keeps its exact bytes, and the consumer kept going (ok succeeded after it).
     expect(byKey.get('poison')!.value!.equals(Buffer.from('\u0000\u00ff not json'))).toBe(true);
     expect(byKey.get('poison')!.headers[DLQ.errorMessage]).toMatch(/undecodable/);
+    expect(attempts.get('poison')).toHaveLength(1);
+
+    // Every value of the repeated header, in order, and the binary value, byte for byte (as
+    // Buffers, not strings) — after the two retry stages and in a dead letter at once.
+    for (const key of ['doomed', 'poison']) {
+      const got = byKey.get(key)!.raw;
+      expect({ key, repeated: got['x-repeated'], binary: got['x-binary'] }).toEqual({
+        key,
+        repeated,
+        binary,
+      });
+    }
+
+    // The consumer keeps going after the poison record: records produced only now, after it
+    // reached the DLQ (so in a later fetch than the poison's), are processed as well.
+    await raw.send({
+      topic: names.jobs,
+      acks: -1,
+      messages: [send('after-1', '{"kind":"ok"}'), send('after-2', '{"kind":"ok"}')],
+    });
+    await waitFor(() => succeeded.has('after-1') && succeeded.has('after-2'), {
+      timeoutMs: 10_000,
+      description: 'records produced after the poison was dead-lettered',
+    });
+    expect(consumer.halted).toBe(false);
   });
 
   it('a record waiting out a 30 s delay on one partition does not hold up another partition', async () => {

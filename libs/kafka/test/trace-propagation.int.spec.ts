@@ -1,7 +1,8 @@
 /**
  * Each record continues its own trace, also when records of two traces share one produce
  * request or one transaction — with the telemetry setup the apps load (startTelemetry), only
- * the exporter swapped for an in-memory one.
+ * the exporter swapped for an in-memory one. trace-propagation-import.int.spec.ts checks the
+ * same in a child process started with the apps' `--import @claude-pipeline/telemetry/register`.
  */
 import { context, trace, type Span } from '@opentelemetry/api';
 import {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { context } from '@opentelemetry/api';
 import type { IHeaders, Kafka } from 'kafkajs';
 import {
+  copyHeaders,
   CORRELATION_ID,
   DLQ,
   DLQ_TRUNCATED,
@@ -11,6 +12,7 @@ import {
   PIPELINE_CONTROL_HEADERS,
   REDRIVEN_AT,
   RETRY,
+  type OutgoingHeaders,
 } from '../headers.ts';
 import type { BatchingProducer } from '../producer/batching-producer.ts';
 import { extractTraceContext } from '../tracing.ts';
@@ -182,12 +184,10 @@ export async function redrive(
         result.skipped.push(record);
         return;
       }
-      const headers: Record<string, string | Buffer> = {};
-      for (const [name, value] of Object.entries(record.headers)) {
-        if (control.has(name) || value === undefined) continue;
-        const last = Array.isArray(value) ? value[value.length - 1] : value;
-        if (last !== undefined) headers[name] = last;
-      }
+      // Original headers as they are (repeated ones and raw bytes included), minus ours.
+      const headers: OutgoingHeaders = Object.fromEntries(
+        Object.entries(copyHeaders(record.headers)).filter(([name]) => !control.has(name)),
+      );
       const generation = record.generation + 1;
       headers[GENERATION] = String(generation);
       headers[REDRIVEN_AT] = String(now());

@@ -1,6 +1,7 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Message, Producer, RecordMetadata } from 'kafkajs';
 import { PipelineKafkaError } from '../errors.ts';
+import type { OutgoingHeaders } from '../headers.ts';
 import { injectTraceContext } from '../tracing.ts';
 
 /**
@@ -47,7 +48,8 @@ export interface OutgoingRecord {
   topic: string;
   key?: string | Buffer | null;
   value: string | Buffer | null;
-  headers?: Record<string, string | Buffer>;
+  /** A repeated header is an array; Buffer values are sent as they are. */
+  headers?: OutgoingHeaders;
   partition?: number;
 }
 

@@ -1,11 +1,13 @@
 import type { IHeaders } from 'kafkajs';
 import {
+  copyHeaders,
   DLQ,
   DLQ_TRUNCATED,
   DLQ_VALUE_BYTES,
   headerNumber,
   headerString,
   RETRY,
+  type OutgoingHeaders,
 } from '../headers.ts';
 import { recordBytes, type BatchingProducer } from '../producer/batching-producer.ts';
 import type { ConsumedRecord, RecordHandler } from '../consumer/concurrent-consumer.ts';
@@ -73,25 +75,11 @@ export function createRetryChain(options: RetryChainOptions): RetryChain {
     return index === -1 ? 0 : index + 1;
   };
 
-  function copyHeaders(headers: IHeaders): Record<string, string | Buffer> {
-    const out: Record<string, string | Buffer> = {};
-    for (const [name, value] of Object.entries(headers)) {
-      if (value === undefined) continue;
-      // kafkajs gives repeated headers as arrays; keep the last (we never repeat our own).
-      const last = Array.isArray(value) ? value[value.length - 1] : value;
-      if (last !== undefined) out[name] = last;
-    }
-    return out;
-  }
-
   /**
    * The record's original headers plus where it first came from (its own coordinates on the
    * source topic, else those its retry headers carry), its attempts and first-failure time.
    */
-  function failureHeaders(
-    record: ConsumedRecord,
-    attempts: number,
-  ): Record<string, string | Buffer> {
+  function failureHeaders(record: ConsumedRecord, attempts: number): OutgoingHeaders {
     return {
       ...copyHeaders(record.headers),
       [RETRY.originalTopic]: headerString(record.headers, RETRY.originalTopic) ?? record.topic,
@@ -237,9 +225,9 @@ const isTooLarge = (error: unknown): boolean => {
 export function fitDeadLetter(
   key: Buffer | string | null,
   value: Buffer | null,
-  headers: Record<string, string | Buffer>,
+  headers: OutgoingHeaders,
   maxBytes: number,
-): { value: Buffer | null; headers: Record<string, string | Buffer> } {
+): { value: Buffer | null; headers: OutgoingHeaders } {
   if (value === null || recordBytes({ key, value, headers }) <= maxBytes) return { value, headers };
   const marked = {
     ...headers,
