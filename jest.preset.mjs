@@ -1,6 +1,7 @@
 // Shared Jest setup. Every project has two tiers, selected with `--selectProjects`:
 //   unit         `*.spec.ts` (not `*.int.spec.ts`), no I/O: network connections are refused;
-//   integration  `*.int.spec.ts`, against the real local broker (and Jaeger, the sim...).
+//   integration  `*.int.spec.ts`, against the real local broker (and Jaeger, the sim...);
+//                the topics and groups its tests create are deleted after the run.
 // TypeScript is transformed by SWC (no type checking here: `typecheck` does that).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +46,10 @@ export function preset(projectDir) {
         ...common(projectDir),
         displayName: 'integration',
         testMatch: ['<rootDir>/**/*.int.spec.ts'],
+        // Setup starts the broker if absent; teardown deletes the topics and consumer groups
+        // this run's tests created (libs/testing README, "Cleanup").
         globalSetup: join(workspaceRoot, 'tools/jest/integration-setup.cjs'),
+        globalTeardown: join(workspaceRoot, 'tools/jest/integration-teardown.cjs'),
         setupFilesAfterEnv: [join(workspaceRoot, 'tools/jest/integration-timeout.cjs')],
         slowTestThreshold: 30,
       },

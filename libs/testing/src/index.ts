@@ -5,3 +5,4 @@ export * from './broker.ts';
 export * from './callback-sink.ts';
 export * from './sim-process.ts';
 export * from './ports.ts';
+export * from './cleanup.ts';

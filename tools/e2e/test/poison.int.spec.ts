@@ -20,6 +20,7 @@ import {
   LOCAL_BROKERS,
   startCallbackSink,
   testKafka,
+  uniqueName,
   waitFor,
   type CallbackSink,
 } from '@claude-pipeline/testing';
@@ -97,7 +98,7 @@ async function readDeadLetters(
   timeoutMs: number,
 ): Promise<Map<string, PlainRecord & { topic: string }>> {
   const found = new Map<string, PlainRecord & { topic: string }>();
-  const consumer = testKafka(LOCAL_BROKERS).consumer({ groupId: `poison-reader-${randomUUID()}` });
+  const consumer = testKafka(LOCAL_BROKERS).consumer({ groupId: uniqueName('poison-reader') });
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [...topics], fromBeginning: true });

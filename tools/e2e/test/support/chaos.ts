@@ -31,6 +31,7 @@ import { DLQ } from '@claude-pipeline/kafka';
 import {
   freePort,
   startThrowawayBroker,
+  uniqueName,
   workspaceRoot,
   type Delivery,
   type ThrowawayBroker,
@@ -240,7 +241,7 @@ async function readTopics(
     }
     const total = () => [...ends.values()].reduce((a, b) => a + b, 0);
     if (total() === 0) return { records, ends };
-    const consumer = kafka.consumer({ groupId: `chaos-accounting-${randomUUID()}` });
+    const consumer = kafka.consumer({ groupId: uniqueName('chaos-accounting') });
     await consumer.connect();
     try {
       await consumer.subscribe({ topics, fromBeginning: true });

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { createSigner } from '@claude-pipeline/signing';
 import { localBroker } from '@claude-pipeline/kafka';
-import { waitFor } from '@claude-pipeline/testing';
+import { uniqueName, waitFor } from '@claude-pipeline/testing';
 import { JAEGER_QUERY } from './stack.ts';
 
 export interface Accepted {
@@ -222,7 +222,7 @@ export async function readTopic(
     brokers: (process.env['KAFKA_BROKERS'] ?? localBroker()).split(','),
     logLevel: logLevel.NOTHING,
   });
-  const consumer = kafka.consumer({ groupId: `another-team-${randomUUID()}` });
+  const consumer = kafka.consumer({ groupId: uniqueName('another-team') });
   const records: PlainRecord[] = [];
   await consumer.connect();
   try {
