@@ -20,17 +20,16 @@
  *   BENCH_SERVICE=src|dist         run the service from its TypeScript sources (Node type
  *                                  stripping, default) or from dist/ as the image does (build
  *                                  first: npx nx run @claude-pipeline/batch-poller:build)
- *   BENCH_NODE_OPTIONS             Node flags of the service; default: the image's V8 heap flags
- *                                  (--max-semi-space-size=4 --max-old-space-size=1024, see
- *                                  apps/batch-poller/Dockerfile); BENCH_NODE_OPTIONS= for none
+ *   BENCH_NODE_OPTIONS             Node flags of the service; default: the image's (ENV
+ *                                  NODE_OPTIONS of apps/batch-poller/Dockerfile, read from it);
+ *                                  BENCH_NODE_OPTIONS= for none
  *   BENCH_SERVICE_ENV              extra environment of the service only, `K=V K2=V2`; default:
- *                                  the image's glibc malloc settings (MALLOC_ARENA_MAX=2
- *                                  MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072, see
- *                                  apps/batch-poller/Dockerfile); BENCH_SERVICE_ENV= for none
+ *                                  the image's glibc malloc settings (its ENV MALLOC_* line);
+ *                                  BENCH_SERVICE_ENV= for none
  *   BENCH_STREAM_NODE_OPTIONS      Node flags of the restarted (streaming) service of run B
  *   BENCH_MEMORY_TRACE=1           print the service's memory (RSS, V8 heap spaces, external,
  *                                  array buffers) every second to stderr
- *   BENCH_RUNS=B                   only run B (columns A and B then show the same run)
+ *   BENCH_RUNS=A|B                 only run A or only run B (both columns then show that run)
  *   BENCH_REPORT=path              where to write the report (default bench/results/batch.md)
  */
 import { spawn } from 'node:child_process';
@@ -53,12 +52,15 @@ const SHORT = process.env['BENCH_SHORT'] === '1';
 const REQUESTS = Number(process.env['BENCH_REQUESTS'] ?? (SHORT ? 10_000 : 100_000));
 const SERVICE = process.env['BENCH_SERVICE'] === 'dist' ? 'dist' : 'src';
 const TRACE = process.env['BENCH_MEMORY_TRACE'] === '1';
-/** The V8 heap flags of the image (apps/batch-poller/Dockerfile). */
-const IMAGE_NODE_OPTIONS = '--max-semi-space-size=4 --max-old-space-size=1024';
+// The service runs with the image's Node flags and glibc malloc settings, read from its
+// Dockerfile so the benchmark measures what ships.
+const DOCKERFILE = readFileSync(join(workspaceRoot(), 'apps/batch-poller/Dockerfile'), 'utf8');
+const IMAGE_NODE_OPTIONS = /^ENV NODE_OPTIONS="([^"]*)"/m.exec(DOCKERFILE)?.[1] ?? '';
+const IMAGE_SERVICE_ENV = /^ENV (MALLOC_[^\n]*)$/m.exec(DOCKERFILE)?.[1]?.trim() ?? '';
+if (!IMAGE_NODE_OPTIONS || !IMAGE_SERVICE_ENV) {
+  throw new Error('apps/batch-poller/Dockerfile: ENV NODE_OPTIONS or ENV MALLOC_* not found');
+}
 const NODE_OPTIONS = process.env['BENCH_NODE_OPTIONS'] ?? IMAGE_NODE_OPTIONS;
-/** The glibc malloc settings of the image (apps/batch-poller/Dockerfile). */
-const IMAGE_SERVICE_ENV =
-  'MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072';
 const SERVICE_ENV_TEXT = process.env['BENCH_SERVICE_ENV'] ?? IMAGE_SERVICE_ENV;
 const SERVICE_ENV = Object.fromEntries(
   SERVICE_ENV_TEXT.split(/\s+/)
@@ -178,6 +180,17 @@ async function scenario(restart: boolean) {
       return 0;
     }
   };
+  /** RSS of the main malloc arena (the `[heap]` mapping): what glibc keeps of freed memory. */
+  const brkMb = (): number => {
+    try {
+      const smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+      const at = smaps.indexOf('[heap]');
+      if (at < 0) return 0;
+      return Number(/Rss:\s+(\d+)/.exec(smaps.slice(at))?.[1] ?? 0) / 1024;
+    } catch {
+      return 0;
+    }
+  };
   /** CPU seconds (user + system) the service process has used: a measure the load does not skew. */
   const cpuSeconds = (): number => {
     try {
@@ -218,7 +231,7 @@ async function scenario(restart: boolean) {
             const f = (n: number) => n.toFixed(0).padStart(4);
             process.stderr.write(
               `[mem ${restart ? 'B' : 'A'} ${((performance.now() - traceStarted) / 1000).toFixed(0).padStart(4)} s] ` +
-                `rss ${f(rssMb())} heap ${f(gauge(text, 'nodejs_heap_size_used_bytes'))}/${f(gauge(text, 'nodejs_heap_size_total_bytes'))} ` +
+                `rss ${f(rssMb())} brk ${f(brkMb())} heap ${f(gauge(text, 'nodejs_heap_size_used_bytes'))}/${f(gauge(text, 'nodejs_heap_size_total_bytes'))} ` +
                 `new ${f(space(text, 'new'))} old ${f(space(text, 'old'))} lo ${f(space(text, 'large_object'))} code ${f(space(text, 'code'))} ` +
                 `ext ${f(gauge(text, 'nodejs_external_memory_bytes'))} emitted ${Number(EMITTED.exec(text)?.[1] ?? 0)}\n`,
             );
@@ -308,11 +321,12 @@ async function scenario(restart: boolean) {
   };
 }
 
-// BENCH_RUNS=B: only run B (restarted before streaming), for exploring memory settings quickly.
+// BENCH_RUNS=B: only run B (restarted before streaming), for exploring memory settings quickly;
+// BENCH_RUNS=A: only run A (one process packs and streams). Both columns then show that run.
 const ONLY_B = process.env['BENCH_RUNS'] === 'B';
-const runA = ONLY_B ? undefined : await scenario(false);
-const fresh = await scenario(true);
-const same = runA ?? fresh;
+const ONLY_A = process.env['BENCH_RUNS'] === 'A';
+const same = await scenario(ONLY_B);
+const fresh = ONLY_A || ONLY_B ? same : await scenario(true);
 const produceSeconds = same.produced;
 const simStats = same.simStats;
 

@@ -25,6 +25,7 @@ import { BatchPollerConfigError } from './errors.ts';
 import { kafkaJobReader, type JobReader } from './job-reader.ts';
 import { createBatchPollerMetrics } from './metrics.ts';
 import { createOwner } from './owner.ts';
+import { heapRelease } from './heap-pages.ts';
 import { createPacker } from './packer.ts';
 
 // kafkajs is CommonJS and Node's named-export detection misses its enums.
@@ -138,7 +139,9 @@ export async function startBatchPoller(
       void owner.tick().catch(() => undefined);
     },
   });
+  const heap = heapRelease();
   const packer = createPacker({
+    heap,
     kafka,
     config,
     topics,
@@ -203,6 +206,12 @@ export async function startBatchPoller(
     await producer.connect();
     await follower.start();
     await follower.sync(120_000);
+    // The restore decoded every open batch's intent (100,000 refs each at most): give its heap
+    // pages back before the work starts (heap-pages.ts).
+    const released = heap.release();
+    if (released !== undefined) {
+      logger.info({ ms: Math.round(released) }, 'heap pages of the restore released');
+    }
     await ownership.start();
     control = kafka.consumer({
       // Every replica reads every control record: only the owner of the batch acts on it.

@@ -16,6 +16,7 @@ import type { Logger } from '@claude-pipeline/telemetry';
 import kafkajs, { type Consumer, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { BatchPollerConfig } from './config.ts';
 import type { BatchPollerMetrics } from './metrics.ts';
+import { heapRelease, type HeapRelease } from './heap-pages.ts';
 import { createPackBuffer, type PackBuffer } from './packing.ts';
 import { fencedProducer, inTransaction, isFenced } from './producers.ts';
 import { batchedStatus, deadLetter } from './records.ts';
@@ -33,6 +34,13 @@ export const FAILPOINTS = {
   afterCreate: 'batch-poller.after-create',
   afterRecord: 'batch-poller.after-record',
 } as const;
+
+/**
+ * A batch this large (requests, or bytes of request JSON) grew the heap enough that its freed
+ * pages are worth returning to the OS once it is created (see heap-pages.ts); a smaller one's
+ * pages are simply reused.
+ */
+export const RELEASE_HEAP_AFTER = { requests: 5_000, bytes: 8 * 1024 * 1024 } as const;
 
 interface Pending {
   ref: StoredJobRef;
@@ -84,6 +92,8 @@ export interface PackerDeps {
   metrics: BatchPollerMetrics;
   logger: Logger;
   clock: () => number;
+  /** Returns freed heap pages after a large batch (default: the `--expose-gc` collection). */
+  heap?: HeapRelease;
 }
 
 /**
@@ -99,6 +109,7 @@ export interface PackerDeps {
  */
 export function createPacker(deps: PackerDeps): Packer {
   const { kafka, config, topics, client, metrics, logger, clock } = deps;
+  const heap = deps.heap ?? heapRelease();
   const lanes = new Map<number, Lane>();
   const inFlight = new Set<string>();
   const abandoned = new Set<string>();
@@ -286,6 +297,7 @@ export function createPacker(deps: PackerDeps): Packer {
     );
     failpoint(FAILPOINTS.afterIntent);
     inFlight.add(intentId);
+    const requestBytes = items.reduce((n, i) => n + i.request.length, 0);
     try {
       await createAndRecord(
         intent,
@@ -304,7 +316,22 @@ export function createPacker(deps: PackerDeps): Packer {
       );
     } finally {
       inFlight.delete(intentId);
+      releaseHeapAfter(items.length, requestBytes);
     }
+  };
+
+  /**
+   * After a large batch, once the packing step's locals (requests, refs, the intent) are gone:
+   * scheduled from here, not from inside `flush`, whose closures' context holds the intent.
+   */
+  const releaseHeapAfter = (requests: number, bytes: number): void => {
+    if (!heap.available) return;
+    if (requests < RELEASE_HEAP_AFTER.requests && bytes < RELEASE_HEAP_AFTER.bytes) return;
+    setImmediate(() => {
+      if (stopping) return;
+      const ms = heap.release() ?? 0;
+      logger.info({ ms: Math.round(ms), requests }, 'heap pages of the packing step released');
+    });
   };
 
   const createAndRecord = async (
