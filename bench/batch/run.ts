@@ -34,10 +34,10 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import {
   buildTopicCatalog,
@@ -46,6 +46,7 @@ import {
   topicNames,
 } from '@claude-pipeline/kafka';
 import { startSimProcess, uniqueName, waitFor, workspaceRoot } from '@claude-pipeline/testing';
+import { writeReport } from '../report.ts';
 
 const BROKERS = (process.env['KAFKA_BROKERS'] ?? localBroker()).split(',');
 const SHORT = process.env['BENCH_SHORT'] === '1';
@@ -340,8 +341,8 @@ Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(t
 Kafka single node on the same machine; anthropic-sim as its own process on the same machine (the
 results file is generated and streamed by it). Load average at the end: ${loadavg()
   .map((l) => l.toFixed(2))
-  .join(' ')}. **The machine was shared with other engineers' test runs** while this ran, so the
-numbers are lower bounds of what the code does on an idle machine.
+  .join(' ')} (2 cores: a load above 2 means the run
+shared the machine, and its rates are then lower bounds).
 
 Settings (service run from \`${SERVICE === 'dist' ? 'apps/batch-poller/dist/main.js' : 'apps/batch-poller/src/main.ts'}\`)${NODE_OPTIONS ? ` with \`NODE_OPTIONS=${NODE_OPTIONS}\`` : ' with no Node flags'}${SERVICE_ENV_TEXT ? ` and \`${SERVICE_ENV_TEXT}\`` : ''}: ${fmt(REQUESTS)} batch jobs on 1 partition of \`pipeline.jobs\` (produced beforehand in
 ${fmt(produceSeconds, 1)} s); batch-poller as a child process with
@@ -370,6 +371,5 @@ result and status records with the job's own trace context, and the transactions
 
 Sim batch stats at the end: \`${JSON.stringify(simStats.batches)}\`.
 `;
-mkdirSync(dirname(REPORT), { recursive: true });
-writeFileSync(REPORT, report);
+writeReport(REPORT, report);
 process.stdout.write(report);

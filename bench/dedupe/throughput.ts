@@ -17,7 +17,7 @@
  *   node --conditions=@claude-pipeline/source bench/dedupe/throughput.ts
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
@@ -34,6 +34,7 @@ import type { DedupeEntry, EventRecord } from '@claude-pipeline/schemas';
 import { createLogger } from '@claude-pipeline/telemetry';
 import { loadConfig } from '../../apps/dedupe/src/config.ts';
 import { startDedupe } from '../../apps/dedupe/src/dedupe.ts';
+import { writeReport } from '../report.ts';
 
 const BROKERS = (process.env['KAFKA_BROKERS'] ?? localBroker()).split(',');
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 100_000);
@@ -42,7 +43,6 @@ const RATE = Number(process.env['BENCH_RATE'] ?? 1_000);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 20);
 const STORE_KEYS = Number(process.env['BENCH_STORE_KEYS'] ?? 1_000_000);
 const PHASES = new Set((process.env['BENCH_PHASES'] ?? 'throughput,lag,restart').split(','));
-const MARKER = '<!-- the analysis below is kept when the benchmark rewrites this file -->';
 const PARTITIONS = 6;
 /** Extra dedupe settings for every phase, `K=V K2=V2` (e.g. DEDUPE_MAX_BATCH_RECORDS=5000). */
 const DEDUPE_ENV: Record<string, string> = Object.fromEntries(
@@ -432,6 +432,5 @@ file-backed and shared).`
 `;
 mkdirSync(join(import.meta.dirname, '..', 'results'), { recursive: true });
 const reportPath = join(import.meta.dirname, '..', 'results', 'dedupe.md');
-const kept = existsSync(reportPath) ? readFileSync(reportPath, 'utf8').split(MARKER)[1] : undefined;
-writeFileSync(reportPath, `${report}${MARKER}${kept ?? '\n'}`);
+writeReport(reportPath, report);
 console.log(report);

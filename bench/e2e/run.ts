@@ -36,7 +36,7 @@
  *   SOAK_MINUTES [10]  SOAK_RATE [100]  SOAK_SAMPLE_S [5]  E2E_OUT_DIR [bench/results]
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createKafka, kafkaSettingsFromEnv } from '@claude-pipeline/kafka';
@@ -55,6 +55,7 @@ import {
   type ProcSeries,
 } from './sampler.ts';
 import { startBenchStack, type BenchStack } from './stack.ts';
+import { writeReport as writeReportFile } from '../report.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const MODE = (process.argv[2] ?? process.env['E2E_MODE'] ?? 'load') === 'soak' ? 'soak' : 'load';
@@ -378,13 +379,8 @@ function usageTable(series: ProcSeries[], from: number, to: number): string {
 }
 
 function writeReport(name: string, report: string) {
-  mkdirSync(OUT_DIR, { recursive: true });
   const path = join(OUT_DIR, name);
-  // Whatever follows the marker in the existing report (a written analysis) is kept.
-  const MARKER = '<!-- the analysis below is kept when the benchmark rewrites this file -->';
-  const previous = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  const kept = previous.includes(MARKER) ? previous.slice(previous.indexOf(MARKER)) : '';
-  writeFileSync(path, kept ? `${report}\n${kept}` : report);
+  writeReportFile(path, report);
   log(`wrote ${path}`);
 }
 

@@ -22,15 +22,7 @@
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -44,6 +36,7 @@ import { generateStandardWebhookSecret } from '@claude-pipeline/signing';
 import { eventKeyFor, scopedIdempotencyKey } from '../../apps/ingest/src/ids.ts';
 import type { RunRequest, RunResult } from './loadgen.ts';
 import { summariseProfile, type ProfileSummary } from './profile.ts';
+import { writeReport } from '../report.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -732,9 +725,6 @@ ${profile.summary.frames.map((r) => `| \`${r.name.replaceAll('|', '\\|')}\` | ${
 
 const outPath = process.env['BENCH_OUT'] ?? join(ROOT, 'bench/results/ingest.md');
 mkdirSync(dirname(outPath), { recursive: true });
-const MARKER = '<!-- the analysis below is kept when the benchmark rewrites this file -->';
-const previous = existsSync(outPath) ? readFileSync(outPath, 'utf8') : '';
-const kept = previous.includes(MARKER) ? previous.slice(previous.indexOf(MARKER)) : '';
-writeFileSync(outPath, kept ? `${report}\n${kept}` : report);
+writeReport(outPath, report);
 console.log(report);
 process.exit(0);

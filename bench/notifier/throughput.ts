@@ -15,10 +15,11 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as HarnessModule from '../../apps/notifier/test/support/harness.ts';
+import { writeReport } from '../report.ts';
 
 const N = Number(process.env['BENCH_RESULTS'] ?? 6000);
 /** Results of an unreported first run that warms the JIT up (0: none). */
@@ -190,10 +191,6 @@ Target for the first run: ≥ 2,000 deliveries/s.
 `;
 const outPath = process.env['BENCH_OUT'] ?? join(process.cwd(), 'bench/results/notifier.md');
 mkdirSync(dirname(outPath), { recursive: true });
-// Whatever follows the marker in the existing report (the written analysis) is kept.
-const MARKER = '<!-- the analysis below is kept when the benchmark rewrites this file -->';
-const previous = existsSync(outPath) ? readFileSync(outPath, 'utf8') : '';
-const kept = previous.includes(MARKER) ? previous.slice(previous.indexOf(MARKER)) : '';
-writeFileSync(outPath, kept ? `${report}\n${kept}` : report);
+writeReport(outPath, report);
 console.log(report);
 process.exit(0);

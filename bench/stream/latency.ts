@@ -16,7 +16,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,7 @@ import {
 } from '@claude-pipeline/kafka';
 import type { StreamRecord } from '@claude-pipeline/schemas';
 import { clock } from '../../apps/ingest/test/sse-client.ts';
+import { writeReport } from '../report.ts';
 
 interface ClientResult {
   received: number;
@@ -350,12 +351,7 @@ async function main(): Promise<void> {
       '',
     ];
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-    // Whatever follows the marker in the existing report (the written analysis) is kept.
-    const reportPath = join(ROOT, 'bench/results/stream.md');
-    const marker = '<!-- the analysis below is kept when the benchmark rewrites this file -->';
-    const previous = existsSync(reportPath) ? readFileSync(reportPath, 'utf8') : '';
-    const kept = previous.includes(marker) ? previous.slice(previous.indexOf(marker)) : '';
-    writeFileSync(reportPath, kept ? `${lines.join('\n')}\n${kept}` : lines.join('\n'));
+    writeReport(join(ROOT, 'bench/results/stream.md'), lines.join('\n'));
     console.log(lines.join('\n'));
   } finally {
     await Promise.all(producers.map((p) => p.disconnect()));
