@@ -3,7 +3,8 @@
  *
  *   node --conditions=@claude-pipeline/source bench/kafka/state-restore.ts
  *
- * Writes BENCH_KEYS distinct keys (default 1,000,000) to a new compacted changelog topic (one
+ * Writes BENCH_KEYS distinct keys (default 1,000,000; the report goes to BENCH_REPORT, default
+ * bench/results/state-restore.md) to a new compacted changelog topic (one
  * partition, so the numbers are one partition's restore) with a transactional producer, one
  * transaction per sendBatch of BENCH_BATCH records (default 10,000), shaped like dedupe's
  * first-seen records with an expiry header. Then, each in a fresh child process so peak memory
@@ -15,9 +16,9 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import {
@@ -25,6 +26,7 @@ import {
   STATE_STORE_DEFAULTS,
   type RestoreStats,
 } from '../../libs/kafka/src/state/index.ts';
+import { writeReport as writeReportFile } from '../report.ts';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
@@ -323,9 +325,8 @@ Node ${process.version}, Kafka ${KAFKA_VERSION} (local single-node KRaft broker 
 competing for the same CPUs), kafkajs ${pkg('kafkajs')}, lmdb ${pkg('lmdb')}. Load average (1/5/15 min) when the
 report was written: ${load}; the machine is shared, so numbers vary between runs.
 `;
-  const out = join(root, 'bench/results/state-restore.md');
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, text);
+  const out = process.env['BENCH_REPORT'] ?? join(root, 'bench/results/state-restore.md');
+  writeReportFile(out, text);
   console.log(`wrote ${out}`);
 }
 

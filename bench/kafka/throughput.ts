@@ -7,7 +7,6 @@
  * Writes bench/results/kafka-throughput.md. Run: npm run bench:kafka (needs the local broker).
  */
 import { cpus, totalmem } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import {
@@ -16,6 +15,7 @@ import {
   localBroker,
   waitForTopics,
 } from '@claude-pipeline/kafka';
+import { writeReport } from '../report.ts';
 
 const BROKERS = (process.env['KAFKA_BROKERS'] ?? localBroker()).split(',');
 const VALUE = Buffer.alloc(200, 'x'); // 200-byte values
@@ -191,6 +191,5 @@ consumer throughput measured from the first handled message to the last.
 ${rows.join('\n')}
 `;
 const out = join(process.cwd(), 'bench/results');
-mkdirSync(out, { recursive: true });
-writeFileSync(join(out, 'kafka-throughput.md'), report);
+writeReport(join(out, 'kafka-throughput.md'), report);
 console.log(report);
