@@ -1,18 +1,22 @@
 /**
  * The sim continues the caller's trace. In process (telemetry started with an in-memory exporter,
  * no HTTP instrumentation) the sim's own span takes the incoming `traceparent` as its parent; as
- * a child process under the real `--import` entry, the exported OTLP payload carries the caller's
- * trace id and parent span id.
+ * a child process under the real `--import` entry, the exported spans (decoded by a local OTLP
+ * receiver) are in the caller's trace: the server span is the caller's span's child, the sim's
+ * span the server span's child.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { shutdownTelemetry, startTelemetry } from '@claude-pipeline/telemetry';
-import { waitFor } from '@claude-pipeline/testing';
+import {
+  OTLP_SPAN_KIND,
+  startOtlpReceiver,
+  waitFor,
+  type OtlpReceiver,
+} from '@claude-pipeline/testing';
 import { MODEL, startHarness, type Harness } from './sim-harness.ts';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -82,28 +86,17 @@ describe('in process', () => {
 });
 
 describe('as a child process under the --import entry', () => {
-  let collector: Server;
-  const received: Buffer[] = [];
+  let collector: OtlpReceiver;
 
   beforeAll(async () => {
-    collector = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        if (req.url === '/v1/traces') received.push(Buffer.concat(chunks));
-        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-      });
-    });
-    collector.listen(0, '127.0.0.1');
-    await once(collector, 'listening');
+    collector = await startOtlpReceiver();
   });
-  afterAll(() => {
-    collector.close();
+  afterAll(async () => {
+    await collector.close();
   });
 
   it('exports a server span and the sim span in the caller’s trace', async () => {
     const appRoot = join(__dirname, '..');
-    const { port } = collector.address() as AddressInfo;
     const child = spawn(
       process.execPath,
       [
@@ -119,7 +112,7 @@ describe('as a child process under the --import entry', () => {
           SIM_PORT: '0',
           SIM_TTFT_MS: '0',
           SIM_TOKENS_PER_SECOND: '0',
-          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
           OTEL_BSP_SCHEDULE_DELAY: '50',
           OTEL_SERVICE_NAME: 'anthropic-sim-trace-test',
           LOG_LEVEL: 'info',
@@ -144,13 +137,20 @@ describe('as a child process under the --import entry', () => {
         body: JSON.stringify(body),
       });
       expect(response.status).toBe(200);
-      const payload = await waitFor(() => {
-        const all = Buffer.concat(received);
-        return all.includes(Buffer.from('anthropic-sim messages.create')) ? all : undefined;
+      const simSpan = await waitFor(() =>
+        collector.spans().find((s) => s.name === 'anthropic-sim messages.create'),
+      );
+      const spans = collector.spans().filter((s) => s.traceId === TRACE_ID);
+      const server = spans.find((s) => s.kind === OTLP_SPAN_KIND.server);
+      expect(server).toMatchObject({
+        parentSpanId: PARENT_ID,
+        serviceName: 'anthropic-sim-trace-test',
       });
-      expect(payload.includes(Buffer.from(TRACE_ID, 'hex'))).toBe(true);
-      expect(payload.includes(Buffer.from(PARENT_ID, 'hex'))).toBe(true);
-      expect(payload.includes(Buffer.from('anthropic-sim-trace-test'))).toBe(true);
+      expect(simSpan).toMatchObject({
+        traceId: TRACE_ID,
+        parentSpanId: server?.spanId,
+        serviceName: 'anthropic-sim-trace-test',
+      });
     } finally {
       child.kill('SIGTERM');
       await once(child, 'exit');

@@ -13,8 +13,15 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
-import { createTestTopic, LOCAL_BROKERS, testKafka, uniqueName } from '@claude-pipeline/testing';
-import { OTLP_SPAN_KIND, startOtlpReceiver, type OtlpReceiver } from './otlp-receiver.ts';
+import {
+  createTestTopic,
+  LOCAL_BROKERS,
+  OTLP_SPAN_KIND,
+  startOtlpReceiver,
+  testKafka,
+  uniqueName,
+  type OtlpReceiver,
+} from '@claude-pipeline/testing';
 
 const libRoot = join(__dirname, '..');
 const fixture = join(libRoot, 'test', 'fixtures', 'traced-produce-consume.ts');

@@ -6,3 +6,4 @@ export * from './callback-sink.ts';
 export * from './sim-process.ts';
 export * from './ports.ts';
 export * from './cleanup.ts';
+export * from './otlp-receiver.ts';

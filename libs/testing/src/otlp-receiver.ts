@@ -2,10 +2,7 @@
  * A local OTLP/HTTP endpoint standing in for Jaeger in tests of child processes started under
  * the real `--import @claude-pipeline/telemetry/register` entry: it answers every export with
  * 200 and decodes the trace requests (protobuf, what the apps' exporter sends) into spans.
- *
- * libs/telemetry/test/register.int.spec.ts has a recording server of its own, private to that
- * spec and only searching the raw payload for ids; a lib's tests cannot import another lib's
- * test files (module boundaries), so this one lives here and decodes the spans it needs.
+ * Used by libs/kafka's trace tests and anthropic-sim's tracing test.
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
