@@ -43,3 +43,20 @@ export function heapRelease(
     },
   };
 }
+
+export interface ReleaseLimits {
+  /** A step of at least this many requests ... */
+  requests: number;
+  /** ... or bytes of request JSON grew the heap enough to give its pages back. */
+  bytes: number;
+  /** At most one collection per this long (ms). */
+  minIntervalMs: number;
+}
+
+/** Whether a step of `requests` and `bytes`, `sinceLastMs` after the last collection, earns one. */
+export const isReleaseDue = (
+  step: { requests: number; bytes: number; sinceLastMs: number },
+  limits: ReleaseLimits,
+): boolean =>
+  (step.requests >= limits.requests || step.bytes >= limits.bytes) &&
+  step.sinceLastMs >= limits.minIntervalMs;

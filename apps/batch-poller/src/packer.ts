@@ -16,7 +16,7 @@ import type { Logger } from '@claude-pipeline/telemetry';
 import kafkajs, { type Consumer, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { BatchPollerConfig } from './config.ts';
 import type { BatchPollerMetrics } from './metrics.ts';
-import { heapRelease, type HeapRelease } from './heap-pages.ts';
+import { heapRelease, isReleaseDue, type HeapRelease, type ReleaseLimits } from './heap-pages.ts';
 import { createPackBuffer, type PackBuffer } from './packing.ts';
 import { fencedProducer, inTransaction, isFenced } from './producers.ts';
 import { batchedStatus, deadLetter } from './records.ts';
@@ -38,9 +38,14 @@ export const FAILPOINTS = {
 /**
  * A batch this large (requests, or bytes of request JSON) grew the heap enough that its freed
  * pages are worth returning to the OS once it is created (see heap-pages.ts); a smaller one's
- * pages are simply reused.
+ * pages are simply reused. At most once a minute, whatever the number of lanes: the collection
+ * blocks the event loop (~215 ms after 100,000 requests).
  */
-export const RELEASE_HEAP_AFTER = { requests: 5_000, bytes: 8 * 1024 * 1024 } as const;
+export const RELEASE_HEAP_AFTER: ReleaseLimits = {
+  requests: 50_000,
+  bytes: 64 * 1024 * 1024,
+  minIntervalMs: 60_000,
+};
 
 interface Pending {
   ref: StoredJobRef;
@@ -118,6 +123,8 @@ export function createPacker(deps: PackerDeps): Packer {
   let isRunning = false;
   let stopping = false;
   let keeper: KeepRunning | undefined;
+  let releaseScheduled = false;
+  let lastRelease = Number.NEGATIVE_INFINITY;
 
   const laneOf = (partition: number): Lane => {
     let lane = lanes.get(partition);
@@ -195,6 +202,7 @@ export function createPacker(deps: PackerDeps): Packer {
   const flush = async (lane: Lane): Promise<void> => {
     if (lane.from === undefined || lane.last === undefined) return;
     const items = [...lane.buffer.items];
+    const requestBytes = lane.buffer.bytes;
     const poison = [...lane.poison];
     const from = lane.from;
     const last = lane.last;
@@ -297,7 +305,6 @@ export function createPacker(deps: PackerDeps): Packer {
     );
     failpoint(FAILPOINTS.afterIntent);
     inFlight.add(intentId);
-    const requestBytes = items.reduce((n, i) => n + i.request.length, 0);
     try {
       await createAndRecord(
         intent,
@@ -325,10 +332,17 @@ export function createPacker(deps: PackerDeps): Packer {
    * scheduled from here, not from inside `flush`, whose closures' context holds the intent.
    */
   const releaseHeapAfter = (requests: number, bytes: number): void => {
-    if (!heap.available) return;
-    if (requests < RELEASE_HEAP_AFTER.requests && bytes < RELEASE_HEAP_AFTER.bytes) return;
+    if (!heap.available || releaseScheduled) return;
+    if (
+      !isReleaseDue({ requests, bytes, sinceLastMs: clock() - lastRelease }, RELEASE_HEAP_AFTER)
+    ) {
+      return;
+    }
+    releaseScheduled = true;
     setImmediate(() => {
+      releaseScheduled = false;
       if (stopping) return;
+      lastRelease = clock();
       const ms = heap.release() ?? 0;
       logger.info({ ms: Math.round(ms), requests }, 'heap pages of the packing step released');
     });

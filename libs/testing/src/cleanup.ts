@@ -109,9 +109,14 @@ export async function cleanupTestResources(options: CleanupOptions = {}): Promis
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), timeoutMs);
   });
-  const work = deleteMatching(admin, tokens, options.admin === undefined, report);
+  const ours = options.admin === undefined;
+  const state = { aborted: false };
+  const work = deleteMatching(admin, tokens, ours, report, state);
   try {
     if ((await Promise.race([work, timedOut])) === 'timeout') {
+      // Stop the abandoned work at its next admin call: kafkajs would otherwise reconnect for it
+      // after the disconnect below, and the open socket would keep the test run alive.
+      state.aborted = true;
       // A snapshot: the abandoned work may still change `report` until the disconnect ends it.
       return {
         ...report,
@@ -122,7 +127,11 @@ export async function cleanupTestResources(options: CleanupOptions = {}): Promis
     }
   } finally {
     clearTimeout(timer);
-    if (options.admin === undefined) await admin.disconnect().catch(() => undefined);
+    if (ours) {
+      await admin.disconnect().catch(() => undefined);
+      // And once more when the abandoned work has given up (a no-op if it had finished).
+      void work.finally(() => admin.disconnect().catch(() => undefined));
+    }
   }
   return report;
 }
@@ -132,6 +141,7 @@ async function deleteMatching(
   tokens: ReadonlySet<string>,
   connect: boolean,
   report: CleanupReport,
+  state: { aborted: boolean },
 ): Promise<'done'> {
   const matches = (name: string) => isTestResourceName(name, tokens);
   let topics: string[] = [];
@@ -149,6 +159,7 @@ async function deleteMatching(
   report.leftGroups = groups;
 
   // Groups first: a group's committed offsets would otherwise outlive its topics.
+  if (state.aborted) return 'done';
   if (groups.length > 0) {
     await admin.deleteGroups(groups).catch((error: unknown) => {
       report.errors.push(`deleting consumer groups: ${message(error)}`);
@@ -157,6 +168,7 @@ async function deleteMatching(
   // One request per 100 topics. kafkajs reports the first failed topic only (and fails the
   // whole call for a topic that a test deleted meanwhile): what is left is listed again below.
   for (let i = 0; i < topics.length; i += 100) {
+    if (state.aborted) return 'done';
     await admin
       .deleteTopics({ topics: topics.slice(i, i + 100), timeout: 30_000 })
       .catch((error: unknown) => {
@@ -164,6 +176,7 @@ async function deleteMatching(
       });
   }
 
+  if (state.aborted) return 'done';
   try {
     const presentGroups = new Set((await admin.listGroups()).groups.map((g) => g.groupId));
     report.leftGroups = groups.filter((g) => presentGroups.has(g));
@@ -173,7 +186,7 @@ async function deleteMatching(
     for (;;) {
       const presentTopics = new Set(await admin.listTopics());
       report.leftTopics = topics.filter((t) => presentTopics.has(t));
-      if (report.leftTopics.length === 0 || Date.now() >= deadline) break;
+      if (report.leftTopics.length === 0 || Date.now() >= deadline || state.aborted) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   } catch (error) {

@@ -30,6 +30,13 @@ describe('createBatchingProducer', () => {
     expect(large - small).toBeGreaterThanOrEqual(999 + 51);
   });
 
+  it('counts a repeated header name once per value', () => {
+    const once = recordBytes({ value: 'v', headers: { 'x-header': 'ab' } });
+    const thrice = recordBytes({ value: 'v', headers: { 'x-header': ['ab', 'ab', 'ab'] } });
+    // Each extra value costs at least its own bytes and the name written again.
+    expect(thrice - once).toBeGreaterThanOrEqual(2 * ('x-header'.length + 2));
+  });
+
   it('keeps each request under maxRequestBytes and sends a large record alone', async () => {
     const { producer, requests } = fakeProducer();
     const batching = createBatchingProducer({

@@ -298,7 +298,9 @@ export function recordBytes(message: Pick<Message, 'key' | 'value' | 'headers'>)
             : Buffer.byteLength(String(v));
   let bytes = 24 + size(message.key) + size(message.value);
   for (const [name, value] of Object.entries(message.headers ?? {})) {
-    bytes += 10 + Buffer.byteLength(name) + size(value);
+    // A repeated header is written once per value, its name each time.
+    const count = Array.isArray(value) ? value.length : 1;
+    bytes += count * (10 + Buffer.byteLength(name)) + size(value);
   }
   return bytes;
 }

@@ -73,3 +73,12 @@ describe('sendSplit', () => {
     expect(requests.map((r) => r[0]?.values.map((v) => v.length))).toEqual([[5], [5_000], [6]]);
   });
 });
+
+describe('sizeOf', () => {
+  it('counts a repeated header once per value, name included, and strings as UTF-8 bytes', () => {
+    const one = sizeOf({ value: 'v', headers: { 'x-h': 'abcd' } });
+    const three = sizeOf({ value: 'v', headers: { 'x-h': ['abcd', 'abcd', Buffer.from('abcd')] } });
+    expect(three - one).toBe(2 * (10 + 3 + 4));
+    expect(sizeOf({ value: 'é'.repeat(100) }) - sizeOf({ value: '' })).toBe(200);
+  });
+});

@@ -6,12 +6,24 @@ import type { Message, RecordMetadata, TopicMessages, Transaction } from 'kafkaj
  */
 export const SPLIT_BYTES = 900 * 1024; // 900 KiB
 
+/** Bytes of a key, value or header value on the wire (strings as UTF-8). */
+const bytesOf = (value: unknown): number =>
+  typeof value === 'string'
+    ? Buffer.byteLength(value)
+    : Buffer.isBuffer(value)
+      ? value.length
+      : value === undefined || value === null
+        ? 0
+        : 64;
+
 export const sizeOf = (message: Message): number => {
   let size = 64;
-  if (message.key) size += message.key.length;
-  if (message.value) size += message.value.length;
+  size += bytesOf(message.key) + bytesOf(message.value);
   for (const [name, value] of Object.entries(message.headers ?? {})) {
-    size += name.length + (typeof value === 'string' || Buffer.isBuffer(value) ? value.length : 64);
+    // A repeated header (an array) is written once per value, its name each time.
+    for (const item of Array.isArray(value) ? (value as unknown[]) : [value]) {
+      size += 10 + Buffer.byteLength(name) + bytesOf(item);
+    }
   }
   return size;
 };
