@@ -1,5 +1,5 @@
 import type { Message, Producer, Transaction } from 'kafkajs';
-import { sendSplit, sizeOf, SPLIT_BYTES } from '@claude-pipeline/kafka';
+import { recordBytes, sendSplit, SPLIT_BYTES } from '@claude-pipeline/kafka';
 
 /**
  * The result and status records of a batch's lines, produced as they are built instead of held
@@ -87,7 +87,7 @@ export function createEmission(options: EmissionOptions): Emission {
       if (failure !== undefined) await settle();
       results.push(result);
       statuses.push(status);
-      bytes += Math.max(sizeOf(result), sizeOf(status));
+      bytes += Math.max(recordBytes(result), recordBytes(status));
       if (bytes >= maxBytes) await launch();
     },
     async commit(last) {

@@ -11,6 +11,7 @@ export * from './tracing.ts';
 export * from './producer/batching-producer.ts';
 export * from './producer/renewable-producer.ts';
 export * from './producer/send-split.ts';
+export * from './producer/record-bytes.ts';
 export * from './consumer/partition-tracker.ts';
 export * from './consumer/concurrent-consumer.ts';
 export * from './consumer/pause-resume.ts';

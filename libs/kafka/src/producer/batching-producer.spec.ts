@@ -1,5 +1,6 @@
 import type { Producer, ProducerBatch, RecordMetadata } from 'kafkajs';
-import { createBatchingProducer, recordBytes } from './batching-producer.ts';
+import { createBatchingProducer } from './batching-producer.ts';
+import { recordBytes } from './record-bytes.ts';
 
 /** A kafkajs producer that records each request and answers as told. */
 function fakeProducer(answer: (batch: ProducerBatch) => RecordMetadata[] | Error = () => []) {

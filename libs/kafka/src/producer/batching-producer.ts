@@ -3,6 +3,7 @@ import type { Message, Producer, RecordMetadata } from 'kafkajs';
 import { PipelineKafkaError } from '../errors.ts';
 import type { OutgoingHeaders } from '../headers.ts';
 import { injectTraceContext } from '../tracing.ts';
+import { recordBytes } from './record-bytes.ts';
 
 /**
  * A producer that coalesces concurrent sends. kafkajs has no `linger.ms`, so N concurrent
@@ -279,30 +280,6 @@ const SEQUENCE = new Set([
 export function isSequenceError(error: unknown): boolean {
   const type = errorType(error);
   return typeof type === 'string' && SEQUENCE.has(type);
-}
-
-/**
- * Bytes a record takes in a record batch, near enough to keep requests under the broker's
- * limit: key, value, header names and values, and a few bytes of varints per field.
- */
-export function recordBytes(message: Pick<Message, 'key' | 'value' | 'headers'>): number {
-  const size = (v: unknown): number =>
-    v === null || v === undefined
-      ? 0
-      : Buffer.isBuffer(v)
-        ? v.length
-        : typeof v === 'string'
-          ? Buffer.byteLength(v)
-          : Array.isArray(v)
-            ? v.reduce((sum: number, item: unknown) => sum + size(item) + 5, 0)
-            : Buffer.byteLength(String(v));
-  let bytes = 24 + size(message.key) + size(message.value);
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    // A repeated header is written once per value, its name each time.
-    const count = Array.isArray(value) ? value.length : 1;
-    bytes += count * (10 + Buffer.byteLength(name)) + size(value);
-  }
-  return bytes;
 }
 
 export interface TracedMessage {

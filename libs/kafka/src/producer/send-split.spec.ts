@@ -1,5 +1,6 @@
 import type { ProducerBatch, RecordMetadata } from 'kafkajs';
-import { sendSplit, sizeOf } from './send-split.ts';
+import { recordBytes } from './record-bytes.ts';
+import { sendSplit } from './send-split.ts';
 
 function recorder() {
   const requests: { topic: string; values: string[] }[][] = [];
@@ -47,7 +48,7 @@ describe('sendSplit', () => {
   it('keeps each topic under maxBytes per request, in order, and returns every request’s metadata', async () => {
     const { sender, requests } = recorder();
     const values = Array.from({ length: 10 }, (_, i) => `${i}`.padStart(100, 'x'));
-    const perMessage = sizeOf(message(values[0] ?? ''));
+    const perMessage = recordBytes(message(values[0] ?? ''));
     const metadata = await sendSplit(
       sender,
       [{ topic: 'a', messages: values.map(message) }],
@@ -74,11 +75,14 @@ describe('sendSplit', () => {
   });
 });
 
-describe('sizeOf', () => {
+describe('recordBytes', () => {
   it('counts a repeated header once per value, name included, and strings as UTF-8 bytes', () => {
-    const one = sizeOf({ value: 'v', headers: { 'x-h': 'abcd' } });
-    const three = sizeOf({ value: 'v', headers: { 'x-h': ['abcd', 'abcd', Buffer.from('abcd')] } });
+    const one = recordBytes({ value: 'v', headers: { 'x-h': 'abcd' } });
+    const three = recordBytes({
+      value: 'v',
+      headers: { 'x-h': ['abcd', 'abcd', Buffer.from('abcd')] },
+    });
     expect(three - one).toBe(2 * (10 + 3 + 4));
-    expect(sizeOf({ value: 'é'.repeat(100) }) - sizeOf({ value: '' })).toBe(200);
+    expect(recordBytes({ value: 'é'.repeat(100) }) - recordBytes({ value: '' })).toBe(200);
   });
 });

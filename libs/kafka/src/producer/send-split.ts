@@ -1,32 +1,11 @@
 import type { Message, RecordMetadata, TopicMessages, Transaction } from 'kafkajs';
+import { recordBytes } from './record-bytes.ts';
 
 /**
  * Bytes of records per topic in one produce request of `sendSplit` (estimated): under the 1 MB
  * default `max.message.bytes` of the topics, uncompressed.
  */
 export const SPLIT_BYTES = 900 * 1024; // 900 KiB
-
-/** Bytes of a key, value or header value on the wire (strings as UTF-8). */
-const bytesOf = (value: unknown): number =>
-  typeof value === 'string'
-    ? Buffer.byteLength(value)
-    : Buffer.isBuffer(value)
-      ? value.length
-      : value === undefined || value === null
-        ? 0
-        : 64;
-
-export const sizeOf = (message: Message): number => {
-  let size = 64;
-  size += bytesOf(message.key) + bytesOf(message.value);
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    // A repeated header (an array) is written once per value, its name each time.
-    for (const item of Array.isArray(value) ? (value as unknown[]) : [value]) {
-      size += 10 + Buffer.byteLength(name) + bytesOf(item);
-    }
-  }
-  return size;
-};
 
 export interface SplitTopic {
   topic: string;
@@ -74,7 +53,7 @@ export async function sendSplit(
           }
           message = next.value;
         }
-        const size = sizeOf(message);
+        const size = recordBytes(message);
         if (chunk.length > 0 && bytes + size > maxBytes) {
           source.held = message;
           break;

@@ -1,11 +1,8 @@
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import type { ConsumedRecord } from '../consumer/concurrent-consumer.ts';
 import { DLQ, DLQ_TRUNCATED, DLQ_VALUE_BYTES, RETRY } from '../headers.ts';
-import {
-  recordBytes,
-  type BatchingProducer,
-  type OutgoingRecord,
-} from '../producer/batching-producer.ts';
+import type { BatchingProducer, OutgoingRecord } from '../producer/batching-producer.ts';
+import { recordBytes } from '../producer/record-bytes.ts';
 import { topicNames } from '../topics/names.ts';
 import { InvalidRecordError, retryPolicy } from './policy.ts';
 import { createRetryChain, fitDeadLetter } from './retry-chain.ts';

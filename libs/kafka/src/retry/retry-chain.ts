@@ -9,7 +9,8 @@ import {
   RETRY,
   type OutgoingHeaders,
 } from '../headers.ts';
-import { recordBytes, type BatchingProducer } from '../producer/batching-producer.ts';
+import type { BatchingProducer } from '../producer/batching-producer.ts';
+import { recordBytes } from '../producer/record-bytes.ts';
 import type { ConsumedRecord, RecordHandler } from '../consumer/concurrent-consumer.ts';
 import { ConsumerHaltError } from '../consumer/concurrent-consumer.ts';
 import type { ConsumingService, TopicNames } from '../topics/names.ts';
