@@ -123,7 +123,7 @@ export function createPacker(deps: PackerDeps): Packer {
   let isRunning = false;
   let stopping = false;
   let keeper: KeepRunning | undefined;
-  let releaseScheduled = false;
+  /** When the last collection was scheduled (a second one within the interval is skipped). */
   let lastRelease = Number.NEGATIVE_INFINITY;
 
   const laneOf = (partition: number): Lane => {
@@ -332,17 +332,14 @@ export function createPacker(deps: PackerDeps): Packer {
    * scheduled from here, not from inside `flush`, whose closures' context holds the intent.
    */
   const releaseHeapAfter = (requests: number, bytes: number): void => {
-    if (!heap.available || releaseScheduled) return;
-    if (
-      !isReleaseDue({ requests, bytes, sinceLastMs: clock() - lastRelease }, RELEASE_HEAP_AFTER)
-    ) {
+    if (!heap.available) return;
+    const now = clock();
+    if (!isReleaseDue({ requests, bytes, sinceLastMs: now - lastRelease }, RELEASE_HEAP_AFTER)) {
       return;
     }
-    releaseScheduled = true;
+    lastRelease = now;
     setImmediate(() => {
-      releaseScheduled = false;
       if (stopping) return;
-      lastRelease = clock();
       const ms = heap.release() ?? 0;
       logger.info({ ms: Math.round(ms), requests }, 'heap pages of the packing step released');
     });
